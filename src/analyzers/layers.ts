@@ -1,0 +1,136 @@
+import type { FileEntry, OperatingSystem } from '../core/index.js';
+import { DEFAULT_MAX_FILE_SIZE, type Analyzer, type Located, type PackageDraft } from './analyzer.js';
+import { analyzers as registry } from './registry.js';
+
+/**
+ * What one layer contributes, in a JSON form that is cached per layer (key: diffID + analyzer fingerprint).
+ * `facts[analyzerId][path]` is the fact an analyzer drew from that file.
+ */
+export interface LayerFacts {
+  facts: Record<string, Record<string, unknown>>;
+  /** Paths removed from lower layers (whiteout files), each with everything below it. */
+  whiteouts: string[];
+  /** Directories whose lower-layer content is hidden (opaque whiteouts). */
+  opaqueDirs: string[];
+  /** Wanted paths present in this layer (with or without a fact): they hide the same path in lower layers. */
+  shadowed: string[];
+  warnings: string[];
+}
+
+/** Identifies the analyzers and their versions: part of every layer-cache key (DESIGN.md §3.4). */
+export function analyzerFingerprint(list: readonly Analyzer[] = registry): string {
+  return list.map((a) => `${a.id}@${a.version}`).join(',');
+}
+
+/** Collects the facts of one layer while it is walked. */
+export class LayerCollector {
+  private readonly facts: Record<string, Record<string, unknown>> = {};
+  private readonly seen = new Set<string>();
+  readonly warnings: string[] = [];
+
+  constructor(private readonly list: readonly Analyzer[] = registry) {}
+
+  wants = (path: string): boolean => {
+    for (const a of this.list) if (a.required(path)) return true;
+    return false;
+  };
+
+  maxFileSize = (path: string): number => {
+    let max = 0;
+    for (const a of this.list) if (a.required(path)) max = Math.max(max, a.maxFileSize ?? DEFAULT_MAX_FILE_SIZE);
+    return max;
+  };
+
+  onFile = async (file: FileEntry): Promise<void> => {
+    this.seen.add(file.path);
+    for (const a of this.list) {
+      if (!a.required(file.path)) continue;
+      const limit = a.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+      if (file.size > limit) {
+        this.warnings.push(`${a.id}: skipped ${file.path} (${file.size} bytes, limit ${limit})`);
+        continue;
+      }
+      let fact: unknown;
+      try {
+        fact = await a.analyze(file);
+      } catch (e) {
+        // One malformed file must not hide the rest of the image; the warning makes the gap visible.
+        this.warnings.push(`${a.id}: could not analyze ${file.path}: ${(e as Error).message}`);
+        continue;
+      }
+      if (fact !== undefined) (this.facts[a.id] ??= {})[file.path] = fact;
+    }
+  };
+
+  onWarning = (message: string): void => {
+    this.warnings.push(message);
+  };
+
+  finish(walk: { whiteouts: string[]; opaqueDirs: string[]; shadowed: string[] }): LayerFacts {
+    // Every wanted path present in this layer hides the lower layers' version, whether or not it yielded a fact.
+    const shadowed = [...new Set([...walk.shadowed, ...this.seen])];
+    return { facts: this.facts, whiteouts: walk.whiteouts, opaqueDirs: walk.opaqueDirs, shadowed, warnings: this.warnings };
+  }
+}
+
+export interface MergedPackage extends PackageDraft {
+  foundBy: string;
+}
+
+export interface MergeResult {
+  os?: OperatingSystem;
+  packages: MergedPackage[];
+  warnings: string[];
+}
+
+function removeUnder(map: Map<string, Located<unknown>>, prefix: string, includeSelf: boolean): void {
+  const slash = prefix === '' ? '' : `${prefix}/`;
+  for (const p of map.keys()) if ((includeSelf && p === prefix) || p.startsWith(slash)) map.delete(p);
+}
+
+/**
+ * Applies the layers in order (whiteouts and opaque directories of layer i hide lower layers only, then layer i's
+ * files override), giving each analyzer the facts of the final view and of the whole history.
+ */
+export function mergeLayers(layers: readonly LayerFacts[], list: readonly Analyzer[] = registry): MergeResult {
+  const state = new Map<string, Map<string, Located<unknown>>>();
+  const history = new Map<string, Located<unknown>[]>();
+  for (const a of list) {
+    state.set(a.id, new Map());
+    history.set(a.id, []);
+  }
+  const warnings: string[] = [];
+  layers.forEach((layer, index) => {
+    for (const map of state.values()) {
+      for (const d of layer.opaqueDirs) removeUnder(map, d, false);
+      for (const w of layer.whiteouts) removeUnder(map, w, true);
+      for (const s of layer.shadowed) map.delete(s);
+    }
+    for (const [id, byPath] of Object.entries(layer.facts)) {
+      const map = state.get(id);
+      if (!map) continue;
+      for (const [path, fact] of Object.entries(byPath)) {
+        const located = { path, layer: index, fact };
+        map.set(path, located);
+        history.get(id)!.push(located);
+      }
+    }
+    for (const w of layer.warnings) warnings.push(layers.length > 1 ? `layer ${index}: ${w}` : w);
+  });
+
+  let os: OperatingSystem | undefined;
+  for (const a of list.filter((x) => x.kind === 'os')) {
+    const out = a.merge({ final: [...state.get(a.id)!.values()], history: history.get(a.id)! });
+    os ??= out.os;
+    warnings.push(...(out.warnings ?? []));
+  }
+  const packages: MergedPackage[] = [];
+  for (const a of list.filter((x) => x.kind !== 'os')) {
+    const final = [...state.get(a.id)!.values()];
+    if (final.length === 0) continue;
+    const out = a.merge({ final, history: history.get(a.id)!, ...(os ? { os } : {}) });
+    for (const p of out.packages ?? []) packages.push({ ...p, foundBy: a.id });
+    warnings.push(...(out.warnings ?? []));
+  }
+  return { ...(os ? { os } : {}), packages, warnings };
+}

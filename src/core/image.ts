@@ -1,0 +1,62 @@
+import type { LayerRef } from './layer.js';
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+export type SourceKind = 'registry' | 'oci-dir' | 'docker-archive' | 'dir';
+
+/** What Tollgate knows about the image it reads (plain data; written into SBOMs and reports). */
+export interface ImageMetadata {
+  /** The source as the user wrote it. */
+  input: string;
+  kind: SourceKind;
+  /** Normalised name without tag/digest, e.g. "docker.io/library/alpine" (registry sources). */
+  repository?: string;
+  tag?: string;
+  /** Digest of the platform image manifest that was read. */
+  manifestDigest?: string;
+  /** Digest of the index / manifest list the platform manifest was chosen from. */
+  indexDigest?: string;
+  manifestMediaType?: string;
+  configDigest?: string;
+  platform?: Platform;
+  /** Image config facts. */
+  created?: string;
+  author?: string;
+  labels?: Record<string, string>;
+  env?: string[];
+  entrypoint?: string[];
+  cmd?: string[];
+  user?: string;
+  workingDir?: string;
+  /** "name@sha256:…" references. */
+  repoDigests?: string[];
+  repoTags?: string[];
+  /** Compressed size of all layers in bytes, when known. */
+  size?: number;
+}
+
+/** A layer as an image source exposes it. */
+export interface LayerDescriptor extends LayerRef {
+  mediaType: string;
+  /** Compressed size in bytes (descriptor size), when known. */
+  size?: number;
+}
+
+/** A source opened for reading: metadata plus a way to stream every layer once. */
+export interface ImageSource {
+  readonly metadata: ImageMetadata;
+  readonly layers: readonly LayerDescriptor[];
+  /**
+   * Stream one layer as an uncompressed tar. The stream errors (ImageError DIGEST_MISMATCH etc.) if the bytes do
+   * not match the descriptor's digest or diffID; consumers must treat the layer as unread in that case.
+   * A `dir:` source has no tar: its single layer is walked with `walkRoot` instead.
+   */
+  openLayer(index: number, signal?: AbortSignal): Promise<NodeJS.ReadableStream>;
+  /** For `dir:` sources: the root directory to walk instead of a tar stream. */
+  readonly root?: string;
+  close(): Promise<void>;
+}

@@ -1,0 +1,2 @@
+export { JsonCache, defaultCacheDir } from './cache.js';
+export { toolVersion } from './version.js';

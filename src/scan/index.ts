@@ -1,0 +1,1 @@
+export { inspect, inspectSource, type InspectOptions } from './inspect.js';

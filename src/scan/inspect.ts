@@ -1,0 +1,157 @@
+import os from 'node:os';
+import {
+  type EventSink,
+  type ImageSource,
+  type LayerDescriptor,
+  type LayerRef,
+  type Package,
+  type SbomDocument,
+  silentSink,
+} from '../core/index.js';
+import { JsonCache, defaultCacheDir, toolVersion } from '../infra/index.js';
+import { LayerCollector, analyzerFingerprint, analyzers, mergeLayers, type LayerFacts } from '../analyzers/index.js';
+import { openSource, walkDirectory, walkTar, type DecompressLimits, type RegistryReader } from '../oci/index.js';
+
+/** Bump when the shape of cached LayerFacts changes. */
+const LAYER_CACHE_FORMAT = 1;
+
+export interface InspectOptions {
+  /** "os/arch[/variant]" for multi-platform images (default linux/amd64). */
+  platform?: string;
+  /** Cache directory; `false` disables the layer cache. Default: $XDG_CACHE_HOME/tollgate. */
+  cacheDir?: string | false;
+  /** Registry client factory (the CLI builds one from flags, env and docker config). */
+  registry?: () => RegistryReader;
+  limits?: DecompressLimits;
+  /** Layers analysed at once (zlib runs off the main thread, so 2–3 uses both cores). */
+  concurrency?: number;
+  events?: EventSink;
+  /** Fixed creation time (tests, reproducible output). */
+  now?: Date;
+  signal?: AbortSignal;
+}
+
+function layerRef(l: LayerDescriptor): LayerRef {
+  return {
+    index: l.index,
+    ...(l.digest ? { digest: l.digest } : {}),
+    ...(l.diffId ? { diffId: l.diffId } : {}),
+    ...(l.createdBy ? { createdBy: l.createdBy } : {}),
+  };
+}
+
+async function analyzeLayer(
+  source: ImageSource,
+  layer: LayerDescriptor,
+  cache: JsonCache | undefined,
+  events: EventSink,
+  signal: AbortSignal,
+): Promise<LayerFacts> {
+  const key = layer.diffId ? `v${LAYER_CACHE_FORMAT}|${layer.diffId}|${analyzerFingerprint()}` : undefined;
+  const total = source.layers.length;
+  if (cache && key) {
+    const hit = await cache.get<LayerFacts>('layers', key);
+    if (hit) {
+      events({ type: 'layer-start', index: layer.index, total, ...(layer.digest ? { digest: layer.digest } : {}), cached: true });
+      events({ type: 'layer-done', index: layer.index, cached: true, files: 0 });
+      return hit;
+    }
+  }
+  events({
+    type: 'layer-start',
+    index: layer.index,
+    total,
+    ...(layer.digest ? { digest: layer.digest } : {}),
+    ...(layer.size !== undefined ? { size: layer.size } : {}),
+    cached: false,
+  });
+  const collector = new LayerCollector();
+  const walkOpts = {
+    wants: collector.wants,
+    maxFileSize: collector.maxFileSize,
+    onFile: collector.onFile,
+    onWarning: collector.onWarning,
+    signal,
+  };
+  let walk;
+  if (source.root !== undefined) {
+    walk = await walkDirectory(source.root, walkOpts);
+  } else {
+    const stream = await source.openLayer(layer.index, signal);
+    walk = await walkTar(stream as import('node:stream').Readable, walkOpts, `layer ${layer.index} (${layer.digest ?? layer.diffId})`);
+  }
+  const facts = collector.finish(walk);
+  events({ type: 'layer-done', index: layer.index, cached: false, files: walk.entries });
+  // Only a layer that was read to the end (digest and diffID verified) is cached.
+  if (cache && key) {
+    await cache.put('layers', key, facts).catch((e: unknown) => {
+      events({ type: 'warning', message: `could not write the layer cache: ${(e as Error).message}` });
+    });
+  }
+  return facts;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; the first failure aborts the rest. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/** Reads an image source and returns its packages, OS and metadata: the data behind every SBOM format. */
+export async function inspectSource(source: ImageSource, options: InspectOptions = {}): Promise<SbomDocument> {
+  const events = options.events ?? silentSink;
+  const cache = options.cacheDir === false ? undefined : new JsonCache(options.cacheDir ?? defaultCacheDir());
+  const abort = new AbortController();
+  const onAbort = () => abort.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const concurrency = options.concurrency ?? Math.min(3, Math.max(2, os.availableParallelism()));
+  let layerFacts: LayerFacts[];
+  try {
+    layerFacts = await mapLimit(source.layers, concurrency, (layer) => analyzeLayer(source, layer, cache, events, abort.signal));
+  } catch (e) {
+    abort.abort(e);
+    throw e;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+  const merged = mergeLayers(layerFacts, analyzers);
+  const refs = source.layers.map(layerRef);
+  const packages: Package[] = merged.packages.map(({ layer, ...p }) => ({
+    ...p,
+    ...(layer !== undefined && refs[layer] ? { layer: refs[layer] } : {}),
+  }));
+  packages.sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name) || a.purl.localeCompare(b.purl));
+  for (const w of merged.warnings) events({ type: 'warning', message: w });
+  return {
+    tool: { name: 'tollgate', version: toolVersion() },
+    createdAt: (options.now ?? new Date()).toISOString(),
+    image: source.metadata,
+    ...(merged.os ? { os: merged.os } : {}),
+    layers: [...source.layers],
+    packages,
+    warnings: merged.warnings,
+  };
+}
+
+/** Opens `input` (registry reference, oci-dir:, docker-archive:, dir:), reads it and closes it. */
+export async function inspect(input: string, options: InspectOptions = {}): Promise<SbomDocument> {
+  const source = await openSource(input, {
+    ...(options.platform ? { platform: options.platform } : {}),
+    ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.events ? { events: options.events } : {}),
+  });
+  try {
+    return await inspectSource(source, options);
+  } finally {
+    await source.close();
+  }
+}
