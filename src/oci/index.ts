@@ -6,3 +6,4 @@ export { sha256, digestOf, isDigest, verifyBytes, DigestVerifier } from './diges
 export { parseManifestOrIndex, parseImageConfig, parsePlatform, formatPlatform, selectPlatform, type Descriptor, type ImageManifest, type ImageIndex, type ImageConfig } from './manifest.js';
 export { parseReference, type ImageReference } from './reference.js';
 export type { RegistryReader } from './sources/registry.js';
+export { RegistryClient, type RegistryClientOptions, type Credentials } from './registry/index.js';
