@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { inspect } from '../../src/scan/index.js';
 import { buildImage, buildLayer, entriesFromDir, makeTar, writeOciLayout } from '../support/image-builder.js';
 import { expectedKey, packageKey, pkgdbCases, sourceOf } from '../support/pkgdb.js';
+import { INTENTIONAL, expectedFor, type ExpectedOsCase } from '../support/os-conventions.js';
 
 let tmp: string;
 before(async () => {
@@ -55,3 +56,15 @@ for (const kind of ['dpkg', 'apk', 'rpm']) {
     }
   });
 }
+
+describe('pkgdb osrelease cases as image layers', () => {
+  for (const c of pkgdbCases('osrelease')) {
+    test(c.name, async () => {
+      const doc = await inspect(await imageOf(c.dir, `osrelease-${c.name}`), { cacheDir: false });
+      const got = doc.os ? { family: doc.os.family, version: doc.os.version } : undefined;
+      const exp = c.expected as unknown as ExpectedOsCase;
+      const intentional = INTENTIONAL[c.name];
+      assert.deepEqual(got, intentional ? intentional.tollgate : expectedFor(c.name, exp));
+    });
+  }
+});
