@@ -76,6 +76,10 @@ export async function main(argv: string[]): Promise<number> {
     process.exit(ExitCode.interrupted);
   };
   process.once('SIGINT', onSigint);
+  // A closed pipe (`tollgate sbom … | head`) is the reader's choice, not an error worth a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(ExitCode.ok);
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;

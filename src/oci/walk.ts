@@ -36,6 +36,7 @@ const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 /** Content of wanted files up to this size is kept for the rest of the layer so hard links to them resolve. */
 const HARDLINK_KEEP = 1024 * 1024;
+const VIRTUAL_ROOT_DIRS = new Set(['proc', 'sys', 'dev']);
 
 /**
  * Normalises a tar entry name to a relative POSIX path ("./etc//x" → "etc/x"). Names that escape the root
@@ -183,11 +184,19 @@ export async function walkDirectory(root: string, opts: WalkOptions): Promise<La
       opts.onWarning(`skipped directory ${rel}: ${code ?? (e as Error).message}`, rel);
       continue;
     }
-    for await (const d of dir) {
+    const dirents = [];
+    try {
+      for await (const d of dir) dirents.push(d);
+    } catch (e) {
+      opts.onWarning(`skipped part of directory ${rel || '/'}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, rel);
+    }
+    for (const d of dirents) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
       result.entries++;
       const p = rel ? `${rel}/${d.name}` : d.name;
       if (d.isDirectory()) {
+        // Kernel pseudo-filesystems of a live root are not image content (Syft and Trivy skip them too).
+        if (rel === '' && VIRTUAL_ROOT_DIRS.has(d.name)) continue;
         stack.push(p);
         continue;
       }
