@@ -19,12 +19,36 @@ export interface Analyzer<F = unknown> {
   readonly kind: 'os' | 'os-pkg' | 'lang-pkg';
   /** Files larger than this are skipped with a warning instead of being read (default DEFAULT_MAX_FILE_SIZE). */
   readonly maxFileSize?: number;
-  /** Cheap predicate over a normalised path ("var/lib/dpkg/status": no leading slash, no "./"). */
-  required(path: string): boolean;
+  /**
+   * Cheap predicate over a normalised path ("var/lib/dpkg/status": no leading slash, no "./") and, when the walker
+   * knows them, the file's mode bits and size (binary analyzers select executables by mode).
+   */
+  required(path: string, info?: FileInfo): boolean;
+  /** What this analyzer detects, from which files: rows of the README coverage table. */
+  readonly coverage: readonly Coverage[];
   /** Pure: one file's bytes → a JSON-serialisable fact, or undefined if the file holds nothing of interest. */
   analyze(file: FileEntry): F | undefined | Promise<F | undefined>;
   /** Combines the facts of the final filesystem view into results. */
   merge(input: MergeInput<F>): AnalyzerOutput;
+}
+
+/** What the walker knows about a file before reading it. */
+export interface FileInfo {
+  /** Unix mode bits (permissions; the type bits may be absent). */
+  mode: number;
+  size: number;
+}
+
+/** One row of the coverage table: an ecosystem, the evidence read, and where. */
+export interface Coverage {
+  /** purl type or OS facet, e.g. "deb", "npm", "os". */
+  ecosystem: string;
+  /** Human description, e.g. "dpkg status database". */
+  what: string;
+  /** Paths or patterns as a user would recognise them, e.g. "/var/lib/dpkg/status". */
+  files: readonly string[];
+  /** Installed software, a project's declared dependencies, or OS identification. */
+  evidence: 'installed' | 'declared' | 'os';
 }
 
 /** A fact together with the file and layer it came from. */
@@ -51,6 +75,12 @@ export interface AnalyzerOutput {
   os?: OperatingSystem;
   packages?: PackageDraft[];
   warnings?: string[];
+  /**
+   * OS package analyzers: image paths (no leading slash) of files that belong to an OS package, mapped to that
+   * package's purl. Only paths that can be evidence of language packages need to be listed; the pipeline marks a
+   * language package `ownedBy` the OS package owning one of its locations.
+   */
+  ownedFiles?: Record<string, string>;
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 128 * 1024 * 1024;

@@ -1,5 +1,5 @@
 import type { FileEntry, OperatingSystem } from '../core/index.js';
-import { DEFAULT_MAX_FILE_SIZE, type Analyzer, type Located, type PackageDraft } from './analyzer.js';
+import { DEFAULT_MAX_FILE_SIZE, type Analyzer, type FileInfo, type Located, type PackageDraft } from './analyzer.js';
 import { analyzers as registry } from './registry.js';
 
 /**
@@ -30,21 +30,22 @@ export class LayerCollector {
 
   constructor(private readonly list: readonly Analyzer[] = registry) {}
 
-  wants = (path: string): boolean => {
-    for (const a of this.list) if (a.required(path)) return true;
+  wants = (path: string, info?: FileInfo): boolean => {
+    for (const a of this.list) if (a.required(path, info)) return true;
     return false;
   };
 
-  maxFileSize = (path: string): number => {
+  maxFileSize = (path: string, info?: FileInfo): number => {
     let max = 0;
-    for (const a of this.list) if (a.required(path)) max = Math.max(max, a.maxFileSize ?? DEFAULT_MAX_FILE_SIZE);
+    for (const a of this.list) if (a.required(path, info)) max = Math.max(max, a.maxFileSize ?? DEFAULT_MAX_FILE_SIZE);
     return max;
   };
 
   onFile = async (file: FileEntry): Promise<void> => {
     this.seen.add(file.path);
+    const info: FileInfo = { mode: file.mode, size: file.size };
     for (const a of this.list) {
-      if (!a.required(file.path)) continue;
+      if (!a.required(file.path, info)) continue;
       const limit = a.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
       if (file.size > limit) {
         this.warnings.push(`${a.id}: skipped ${file.path} (${file.size} bytes, limit ${limit})`);
@@ -125,12 +126,28 @@ export function mergeLayers(layers: readonly LayerFacts[], list: readonly Analyz
     warnings.push(...(out.warnings ?? []));
   }
   const packages: MergedPackage[] = [];
+  const owners = new Map<string, string>();
   for (const a of list.filter((x) => x.kind !== 'os')) {
     const final = [...state.get(a.id)!.values()];
     if (final.length === 0) continue;
     const out = a.merge({ final, history: history.get(a.id)!, ...(os ? { os } : {}) });
     for (const p of out.packages ?? []) packages.push({ ...p, foundBy: a.id });
+    for (const [path, purl] of Object.entries(out.ownedFiles ?? {})) owners.set(path, purl);
     warnings.push(...(out.warnings ?? []));
+  }
+  // A language package whose evidence an OS package installed (Debian's python3-*, lib*-java) is that OS
+  // package's: the distribution's advisories apply to it (the main source of false positives in other scanners).
+  if (owners.size) {
+    for (const p of packages) {
+      if (p.type === 'deb' || p.type === 'rpm' || p.type === 'apk' || p.ownedBy) continue;
+      for (const loc of p.locations) {
+        const owner = owners.get(loc.split('!/')[0]!);
+        if (owner) {
+          p.ownedBy = owner;
+          break;
+        }
+      }
+    }
   }
   return { ...(os ? { os } : {}), packages, warnings };
 }

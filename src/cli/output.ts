@@ -29,7 +29,7 @@ export function createOutput(opts: { quiet?: boolean; debug?: boolean } = {}): O
     const done = [...layers.values()].filter((l) => l.done).length;
     const cached = [...layers.values()].filter((l) => l.cached).length;
     const active = [...layers.entries()].filter(([, l]) => !l.done);
-    const parts = active.map(([i, l]) => `#${i}${l.size ? ` ${Math.round((100 * l.bytes) / l.size)}%` : ''}`);
+    const parts = active.map(([i, l]) => `#${i} ${(l.bytes / 1e6).toFixed(0)} MB`);
     process.stderr.write(`\r\x1b[Klayers ${done}/${total}${cached ? ` (${cached} cached)` : ''} ${parts.join(' ')}`);
     progressShown = true;
   };

@@ -59,8 +59,91 @@ export interface RpmMetadata {
   installedSize?: number;
 }
 
+/** npm: an installed package.json under node_modules, or an entry of package-lock.json / yarn.lock / pnpm-lock.yaml. */
+export interface NpmMetadata {
+  kind: 'npm';
+  /** `private: true` in package.json. */
+  private?: boolean;
+  /** A workspace member of a monorepo (lockfiles). */
+  workspace?: boolean;
+  /** Where the lockfile says it was fetched from. */
+  resolved?: string;
+  integrity?: string;
+}
+
+/** Python: a dist-info METADATA or egg-info PKG-INFO file, or an entry of a requirements/poetry/Pipfile/uv lock. */
+export interface PythonMetadata {
+  kind: 'python';
+  /** The name exactly as the metadata writes it (the package name is PEP 503-normalised). */
+  declaredName?: string;
+  summary?: string;
+  author?: string;
+  requiresPython?: string;
+}
+
+/** Java archives (jar, war, ear, par), possibly nested: one package per artifact. */
+export interface JavaMetadata {
+  kind: 'java';
+  groupId: string;
+  artifactId: string;
+  /** Path of the archive; nested archives as "app.jar!/BOOT-INF/lib/dep.jar". */
+  archive: string;
+  /** SHA-1 of the archive bytes (hex), for a later GAV lookup. */
+  sha1?: string;
+  /** Where the coordinates came from. */
+  source: 'pom.properties' | 'pom.xml' | 'manifest' | 'filename' | 'embedded-sbom' | 'lockfile';
+}
+
+/** Go modules from a binary's build info (or go.mod / go.sum). */
+export interface GoMetadata {
+  kind: 'go';
+  /** Toolchain that built the binary, e.g. "go1.21.5". */
+  goVersion?: string;
+  /** The binary's main module path. */
+  mainModule?: string;
+  /** The module this one was replaced by (`=>` in build info / go.mod). */
+  replacedBy?: { path: string; version?: string };
+  /** go.sum / build-info hash ("h1:…"). */
+  sum?: string;
+}
+
+/** Rust crates from `cargo auditable` binaries or Cargo.lock. */
+export interface CargoMetadata {
+  kind: 'cargo';
+  /** "registry+https://github.com/rust-lang/crates.io-index", "git+…", "path+…" or absent (local). */
+  source?: string;
+  checksum?: string;
+}
+
+/** Ruby gems (installed specifications or Gemfile.lock), PHP Composer packages and .NET NuGet packages. */
+export interface GemMetadata {
+  kind: 'gem';
+  platform?: string;
+}
+export interface ComposerMetadata {
+  kind: 'composer';
+  /** Package type from composer metadata, e.g. "library". */
+  packageType?: string;
+}
+export interface NugetMetadata {
+  kind: 'nuget';
+  /** SHA-512 from deps.json / packages.lock.json. */
+  sha512?: string;
+}
+
 /** Per-ecosystem metadata: a discriminated union (never `any`, DESIGN.md §3.5). */
-export type PackageMetadata = DpkgMetadata | ApkMetadata | RpmMetadata;
+export type PackageMetadata =
+  | DpkgMetadata
+  | ApkMetadata
+  | RpmMetadata
+  | NpmMetadata
+  | PythonMetadata
+  | JavaMetadata
+  | GoMetadata
+  | CargoMetadata
+  | GemMetadata
+  | ComposerMetadata
+  | NugetMetadata;
 
 /** One package found in an image, keyed by its purl. */
 export interface Package {
@@ -82,4 +165,18 @@ export interface Package {
   /** The analyzer that found it (its id). */
   foundBy: string;
   metadata?: PackageMetadata;
+  /**
+   * 'installed' (software present in the image: package databases, installed metadata, binaries, archives) or
+   * 'declared' (only named by a project's lockfile or manifest). Absent means installed.
+   */
+  evidence?: 'installed' | 'declared';
+  /** Development-only dependency, where the lockfile says so. */
+  dev?: boolean;
+  /** Direct dependencies, as purls of packages in the same result, where the format records them. */
+  dependsOn?: string[];
+  /**
+   * purl of the OS package whose file list contains this package's evidence (Debian's python3-*, lib*-java…):
+   * the distribution's advisories then apply rather than the language ecosystem's.
+   */
+  ownedBy?: string;
 }

@@ -6,12 +6,15 @@ import { ImageError, type FileEntry } from '../core/index.js';
 
 /** What the walker needs to know from the analyzers: which paths to read, and how much of them. */
 export interface WalkOptions {
-  wants(path: string): boolean;
+  /** Whether a path is wanted; `info` (mode bits, size) is given for regular files. */
+  wants(path: string, info?: { mode: number; size: number }): boolean;
   /** Upper bound on the bytes of one file kept in memory. */
-  maxFileSize(path: string): number;
+  maxFileSize(path: string, info?: { mode: number; size: number }): number;
   /** Receives each wanted regular file (sequentially; the walk waits for the promise). */
   onFile(file: FileEntry): Promise<void> | void;
   onWarning(message: string, path?: string): void;
+  /** Called as uncompressed bytes flow (for progress displays). */
+  onProgress?(bytes: number): void;
   signal?: AbortSignal;
 }
 
@@ -91,6 +94,12 @@ export async function walkTar(stream: Readable, opts: WalkOptions, what = 'layer
     extract.destroy(failure);
   });
   stream.pipe(extract);
+  if (opts.onProgress) {
+    // Attached after pipe(): the tar reader is already a consumer, so no byte can flow past it.
+    let bytes = 0;
+    const report = opts.onProgress;
+    stream.on('data', (chunk: Buffer) => report((bytes += chunk.length)));
+  }
   try {
     for await (const entry of extract) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
@@ -113,14 +122,16 @@ export async function walkTar(stream: Readable, opts: WalkOptions, what = 'layer
         entry.resume();
         continue;
       }
-      if (p === '' || !opts.wants(p)) {
+      const type = h.type;
+      const isFile = type === 'file' || type === 'contiguous-file';
+      const info = isFile ? { mode: h.mode ?? 0o644, size: h.size ?? 0 } : undefined;
+      if (p === '' || !opts.wants(p, info)) {
         entry.resume();
         continue;
       }
-      const type = h.type;
-      if (type === 'file' || type === 'contiguous-file') {
+      if (isFile) {
         const size = h.size ?? 0;
-        const limit = opts.maxFileSize(p);
+        const limit = opts.maxFileSize(p, info);
         if (size > limit) {
           opts.onWarning(`skipped ${p}: ${size} bytes is more than the ${limit}-byte limit for this file`, p);
           result.shadowed.push(p);
@@ -200,16 +211,18 @@ export async function walkDirectory(root: string, opts: WalkOptions): Promise<La
         stack.push(p);
         continue;
       }
-      if (!opts.wants(p)) continue;
       const abs = path.join(root, p);
       if (d.isSymbolicLink()) {
-        result.symlinks[p] = await readlink(abs).catch(() => '');
+        if (opts.wants(p)) result.symlinks[p] = await readlink(abs).catch(() => '');
         continue;
       }
       if (!d.isFile()) continue;
       try {
+        // Binary analyzers select by mode and size, so every regular file is stat'ed (cheap next to reading).
         const st = await lstat(abs);
-        const limit = opts.maxFileSize(p);
+        const info = { mode: st.mode, size: st.size };
+        if (!opts.wants(p, info)) continue;
+        const limit = opts.maxFileSize(p, info);
         if (st.size > limit) {
           opts.onWarning(`skipped ${p}: ${st.size} bytes is more than the ${limit}-byte limit for this file`, p);
           continue;

@@ -107,6 +107,7 @@ export function packageSupplier(pkg: Package): Contact | undefined {
     const vendor = m.vendor?.trim();
     return vendor ? { name: vendor, organization: true } : undefined;
   }
+  if (m.kind !== 'dpkg' && m.kind !== 'apk') return undefined;
   const raw = m.maintainer?.trim();
   if (!raw) return undefined;
   const match = /^(.*?)\s*<([^<>]*)>\s*$/.exec(raw);

@@ -91,7 +91,7 @@ export function packageProperties(pkg: Package): NameValue[] {
   pushProperty(out, Property.packageFoundBy, pkg.foundBy);
   const m = pkg.metadata;
   if (m !== undefined) {
-    pushProperty(out, Property.packageArch, m.arch);
+    if ('arch' in m) pushProperty(out, Property.packageArch, m.arch);
     switch (m.kind) {
       case 'dpkg':
         pushProperty(out, Property.packageSourceName, m.sourceName);
@@ -110,7 +110,7 @@ export function packageProperties(pkg: Package): NameValue[] {
         pushProperty(out, Property.packageModularityLabel, m.modularityLabel);
         break;
     }
-    pushProperty(out, Property.packageInstalledSize, m.installedSize);
+    if ('installedSize' in m) pushProperty(out, Property.packageInstalledSize, m.installedSize);
   }
   if (pkg.layer !== undefined) {
     pushProperty(out, Property.layerIndex, pkg.layer.index);

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import type { Readable } from 'node:stream';
 import {
   type EventSink,
   type ImageSource,
@@ -9,7 +10,7 @@ import {
   silentSink,
 } from '../core/index.js';
 import { JsonCache, defaultCacheDir, toolVersion } from '../infra/index.js';
-import { LayerCollector, analyzerFingerprint, analyzers, mergeLayers, type LayerFacts } from '../analyzers/index.js';
+import { LayerCollector, analyzerFingerprint, analyzers as registry, mergeLayers, type Analyzer, type LayerFacts } from '../analyzers/index.js';
 import { openSource, walkDirectory, walkTar, type DecompressLimits, type RegistryReader } from '../oci/index.js';
 
 /** Bump when the shape of cached LayerFacts changes. */
@@ -29,6 +30,8 @@ export interface InspectOptions {
   /** Fixed creation time (tests, reproducible output). */
   now?: Date;
   signal?: AbortSignal;
+  /** The analyzers to run (default: the whole registry). The layer cache key follows the choice. */
+  analyzers?: readonly Analyzer[];
 }
 
 function layerRef(l: LayerDescriptor): LayerRef {
@@ -46,8 +49,9 @@ async function analyzeLayer(
   cache: JsonCache | undefined,
   events: EventSink,
   signal: AbortSignal,
+  analyzers: readonly Analyzer[],
 ): Promise<LayerFacts> {
-  const key = layer.diffId ? `v${LAYER_CACHE_FORMAT}|${layer.diffId}|${analyzerFingerprint()}` : undefined;
+  const key = layer.diffId ? `v${LAYER_CACHE_FORMAT}|${layer.diffId}|${analyzerFingerprint(analyzers)}` : undefined;
   const total = source.layers.length;
   if (cache && key) {
     const hit = await cache.get<LayerFacts>('layers', key);
@@ -65,7 +69,7 @@ async function analyzeLayer(
     ...(layer.size !== undefined ? { size: layer.size } : {}),
     cached: false,
   });
-  const collector = new LayerCollector();
+  const collector = new LayerCollector(analyzers);
   const walkOpts = {
     wants: collector.wants,
     maxFileSize: collector.maxFileSize,
@@ -77,8 +81,15 @@ async function analyzeLayer(
   if (source.root !== undefined) {
     walk = await walkDirectory(source.root, walkOpts);
   } else {
-    const stream = await source.openLayer(layer.index, signal);
-    walk = await walkTar(stream as import('node:stream').Readable, walkOpts, `layer ${layer.index} (${layer.digest ?? layer.diffId})`);
+    const stream = (await source.openLayer(layer.index, signal)) as Readable;
+    let last = 0;
+    const onProgress = (bytes: number) => {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      events({ type: 'layer-progress', index: layer.index, bytes });
+    };
+    walk = await walkTar(stream, { ...walkOpts, onProgress }, `layer ${layer.index} (${layer.digest ?? layer.diffId})`);
   }
   const facts = collector.finish(walk);
   events({ type: 'layer-done', index: layer.index, cached: false, files: walk.entries });
@@ -108,6 +119,7 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 /** Reads an image source and returns its packages, OS and metadata: the data behind every SBOM format. */
 export async function inspectSource(source: ImageSource, options: InspectOptions = {}): Promise<SbomDocument> {
   const events = options.events ?? silentSink;
+  const analyzers = options.analyzers ?? registry;
   const cache = options.cacheDir === false ? undefined : new JsonCache(options.cacheDir ?? defaultCacheDir());
   const abort = new AbortController();
   const onAbort = () => abort.abort(options.signal?.reason);
@@ -115,7 +127,7 @@ export async function inspectSource(source: ImageSource, options: InspectOptions
   const concurrency = options.concurrency ?? Math.min(3, Math.max(2, os.availableParallelism()));
   let layerFacts: LayerFacts[];
   try {
-    layerFacts = await mapLimit(source.layers, concurrency, (layer) => analyzeLayer(source, layer, cache, events, abort.signal));
+    layerFacts = await mapLimit(source.layers, concurrency, (layer) => analyzeLayer(source, layer, cache, events, abort.signal, analyzers));
   } catch (e) {
     abort.abort(e);
     throw e;

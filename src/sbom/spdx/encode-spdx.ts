@@ -317,7 +317,7 @@ function packageSourceInfo(pkg: Package): string | undefined {
     parts.push(`introduced in layer ${layer.index}${digest !== undefined ? ` (${digest})` : ''}`);
   }
   const m = pkg.metadata;
-  if (m !== undefined) {
+  if (m !== undefined && (m.kind === 'dpkg' || m.kind === 'apk' || m.kind === 'rpm')) {
     const source =
       m.kind === 'dpkg'
         ? [m.sourceName, m.sourceVersion]

@@ -20,6 +20,7 @@ function keyOf(p: ApkRecord): string {
 export const analyzer: Analyzer<ApkFact> = {
   id: 'apk',
   version: 1,
+  coverage: [{ ecosystem: 'apk', what: 'Alpine/Wolfi apk database', files: ['/lib/apk/db/installed', '/usr/lib/apk/db/installed'], evidence: 'installed' }],
   kind: 'os-pkg',
   required(path: string): boolean {
     return INSTALLED.includes(path);

@@ -35,6 +35,10 @@ function keyOf(p: Pick<DpkgRecord, 'name' | 'version' | 'arch'>): string {
 export const analyzer: Analyzer<DpkgFact> = {
   id: 'dpkg',
   version: 1,
+  coverage: [
+    { ecosystem: 'deb', what: 'dpkg status database', files: ['/var/lib/dpkg/status', '/var/lib/dpkg/status.d/*'], evidence: 'installed' },
+    { ecosystem: 'deb', what: 'package licenses', files: ['/usr/share/doc/*/copyright'], evidence: 'installed' },
+  ],
   kind: 'os-pkg',
   required(path: string): boolean {
     return isStatusFile(path) || COPYRIGHT.test(path);

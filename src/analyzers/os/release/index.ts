@@ -132,6 +132,14 @@ function nonEmpty(s: string | undefined): string | undefined {
 export const analyzer: Analyzer<ReleaseFact> = {
   id: 'release',
   version: 1,
+  coverage: [
+    {
+      ecosystem: 'os',
+      what: 'distribution and version',
+      files: ['/etc/os-release', '/usr/lib/os-release', '/etc/*-release', '/etc/debian_version', '/etc/lsb-release', '/bin/busybox'],
+      evidence: 'os',
+    },
+  ],
   kind: 'os',
   // Release files are tiny; bin/busybox is the largest file read (about 1–2 MiB, static builds included).
   maxFileSize: 8 * 1024 * 1024,

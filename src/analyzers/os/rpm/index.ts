@@ -46,6 +46,14 @@ const BACKEND_RANK: Record<RpmBackend, number> = { sqlite: 0, ndb: 1, bdb: 2 };
 export const analyzer: Analyzer<RpmFact> = {
   id: 'rpm',
   version: 1,
+  coverage: [
+    {
+      ecosystem: 'rpm',
+      what: 'rpm database (SQLite, NDB, BerkeleyDB)',
+      files: ['/var/lib/rpm/rpmdb.sqlite', '/var/lib/rpm/Packages', '/usr/lib/sysimage/rpm/{rpmdb.sqlite,Packages.db,Packages}'],
+      evidence: 'installed',
+    },
+  ],
   kind: 'os-pkg',
   required: (path) => DB_PATHS.has(path),
   analyze: (file) => analyzeRpmDatabase(file),
