@@ -103,6 +103,11 @@ export interface GoMetadata {
   mainModule?: string;
   /** The module this one was replaced by (`=>` in build info / go.mod). */
   replacedBy?: { path: string; version?: string };
+  /**
+   * The module a `replace` directive / `=>` line swapped for this one: the package is reported under the
+   * replacement's path and version (what is actually built in), the original is kept here.
+   */
+  replaces?: { path: string; version?: string };
   /** go.sum / build-info hash ("h1:…"). */
   sum?: string;
 }
