@@ -36,6 +36,19 @@ import { platformString } from './identity.js';
  *   tollgate:package:modularity-label (rpm)
  *   tollgate:package:commit          (apk aports commit)
  *   tollgate:package:installed-size  bytes
+ *   tollgate:package:evidence        installed | declared (declared: only named by a lockfile / manifest)
+ *   tollgate:package:dev             "true" for a development-only dependency
+ *   tollgate:package:owned-by        purl of the OS package whose file list holds this package's evidence
+ *   tollgate:package:go-toolchain    Go version that built the binary (go1.21.5)
+ *   tollgate:package:go-main-module  the binary's / go.mod's main module path
+ *   tollgate:package:go-replaces     the module a replace directive swapped for this one (path[@version])
+ *   tollgate:package:go-replaced-by  the module this one was replaced by (path[@version])
+ *   tollgate:package:java-gav-source where the Maven coordinates came from (pom.properties, manifest, filename…)
+ *   tollgate:package:resolved        npm: where the lockfile says the package was fetched from
+ *   tollgate:package:registry        cargo: the crate's source (registry+…, git+…)
+ *   tollgate:package:platform        gem platform
+ *   tollgate:package:composer-type   composer package type
+ *   tollgate:package:workspace       "true" for a workspace member of a monorepo (npm lockfiles)
  *   tollgate:layer:index             position of the introducing layer, base = 0
  *   tollgate:layer:digest            its (compressed) blob digest
  *   tollgate:layer:diff-id           its uncompressed digest
@@ -68,6 +81,19 @@ export const Property = {
   packageModularityLabel: 'tollgate:package:modularity-label',
   packageCommit: 'tollgate:package:commit',
   packageInstalledSize: 'tollgate:package:installed-size',
+  packageEvidence: 'tollgate:package:evidence',
+  packageDev: 'tollgate:package:dev',
+  packageOwnedBy: 'tollgate:package:owned-by',
+  packageGoToolchain: 'tollgate:package:go-toolchain',
+  packageGoMainModule: 'tollgate:package:go-main-module',
+  packageGoReplaces: 'tollgate:package:go-replaces',
+  packageGoReplacedBy: 'tollgate:package:go-replaced-by',
+  packageJavaGavSource: 'tollgate:package:java-gav-source',
+  packageResolved: 'tollgate:package:resolved',
+  packageRegistry: 'tollgate:package:registry',
+  packagePlatform: 'tollgate:package:platform',
+  packageComposerType: 'tollgate:package:composer-type',
+  packageWorkspace: 'tollgate:package:workspace',
   layerIndex: 'tollgate:layer:index',
   layerDigest: 'tollgate:layer:digest',
   layerDiffId: 'tollgate:layer:diff-id',
@@ -85,10 +111,16 @@ export function pushProperty(out: NameValue[], name: string, value: string | num
   out.push({ name, value: String(value) });
 }
 
+const moduleRef = (m: { path: string; version?: string } | undefined): string | undefined =>
+  m === undefined ? undefined : m.version ? `${m.path}@${m.version}` : m.path;
+
 /** The `tollgate:package:*` and `tollgate:layer:*` properties of one package, in a fixed order. */
 export function packageProperties(pkg: Package): NameValue[] {
   const out: NameValue[] = [];
   pushProperty(out, Property.packageFoundBy, pkg.foundBy);
+  pushProperty(out, Property.packageEvidence, pkg.evidence);
+  if (pkg.dev === true) pushProperty(out, Property.packageDev, 'true');
+  pushProperty(out, Property.packageOwnedBy, pkg.ownedBy);
   const m = pkg.metadata;
   if (m !== undefined) {
     if ('arch' in m) pushProperty(out, Property.packageArch, m.arch);
@@ -108,6 +140,28 @@ export function packageProperties(pkg: Package): NameValue[] {
         pushProperty(out, Property.packageEpoch, m.epoch);
         pushProperty(out, Property.packageSourceRpm, m.sourceRpm);
         pushProperty(out, Property.packageModularityLabel, m.modularityLabel);
+        break;
+      case 'go':
+        pushProperty(out, Property.packageGoToolchain, m.goVersion);
+        pushProperty(out, Property.packageGoMainModule, m.mainModule);
+        pushProperty(out, Property.packageGoReplaces, moduleRef(m.replaces));
+        pushProperty(out, Property.packageGoReplacedBy, moduleRef(m.replacedBy));
+        break;
+      case 'java':
+        pushProperty(out, Property.packageJavaGavSource, m.source);
+        break;
+      case 'npm':
+        pushProperty(out, Property.packageResolved, m.resolved);
+        if (m.workspace === true) pushProperty(out, Property.packageWorkspace, 'true');
+        break;
+      case 'cargo':
+        pushProperty(out, Property.packageRegistry, m.source);
+        break;
+      case 'gem':
+        pushProperty(out, Property.packagePlatform, m.platform);
+        break;
+      case 'composer':
+        pushProperty(out, Property.packageComposerType, m.packageType);
         break;
     }
     if ('installedSize' in m) pushProperty(out, Property.packageInstalledSize, m.installedSize);

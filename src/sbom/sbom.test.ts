@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -259,11 +260,148 @@ const dirDoc: SbomDocument = {
   warnings: ['usr/lib/os-release: unreadable', 'var/lib/rpm: unsupported database backend'],
 };
 
+
+// An application image on Debian: language packages of every kind, with dependencies, declared and dev entries,
+// a nested jar, a Go binary, and Python and Java packages owned by the debs that installed them.
+const EMPTY = { sha1: createHash('sha1').digest(), sha256: createHash('sha256').digest(), sha512: createHash('sha512').digest() };
+const appLayer = { index: 0, diffId: 'sha256:3a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9' };
+const PY_DEB = 'pkg:deb/debian/python3-foo@1.2-1?arch=amd64&distro=debian-12';
+const JACKSON_DEB = 'pkg:deb/debian/libjackson2-databind-java@2.14.0-1?arch=amd64&distro=debian-12';
+const MISSING = 'pkg:npm/not-in-this-document@1.0.0';
+
+function lang(p: Omit<Package, 'licenses' | 'foundBy' | 'layer'> & Partial<Pick<Package, 'licenses' | 'foundBy'>>): Package {
+  return { licenses: [], foundBy: p.type, layer: appLayer, ...p };
+}
+
+const appPackages: Package[] = [
+  deb('python3-foo', '1.2-1', ['MIT'], { layer: appLayer }),
+  deb('libjackson2-databind-java', '2.14.0-1', ['Apache-2.0'], { layer: appLayer }),
+  lang({
+    purl: 'pkg:pypi/foo@1.2',
+    type: 'pypi',
+    name: 'foo',
+    version: '1.2',
+    licenses: ['MIT'],
+    locations: ['usr/lib/python3/dist-packages/foo-1.2.dist-info/METADATA'],
+    metadata: { kind: 'python', declaredName: 'Foo', summary: 'The foo library' },
+    ownedBy: PY_DEB,
+  }),
+  lang({
+    purl: 'pkg:pypi/requests@2.31.0',
+    type: 'pypi',
+    name: 'requests',
+    version: '2.31.0',
+    locations: ['app/requirements.txt'],
+    evidence: 'declared',
+    dependsOn: ['pkg:pypi/urllib3@2.0.7', MISSING],
+  }),
+  lang({ purl: 'pkg:pypi/urllib3@2.0.7', type: 'pypi', name: 'urllib3', version: '2.0.7', locations: ['app/requirements.txt'], evidence: 'declared' }),
+  lang({
+    purl: 'pkg:npm/express@4.18.2',
+    type: 'npm',
+    name: 'express',
+    version: '4.18.2',
+    licenses: ['MIT'],
+    locations: ['app/node_modules/express/package.json'],
+    evidence: 'installed',
+    dependsOn: ['pkg:npm/accepts@1.3.8', 'pkg:npm/accepts@1.3.8', MISSING],
+    metadata: { kind: 'npm', integrity: `sha512-${EMPTY.sha512.toString('base64')}`, resolved: 'https://registry.npmjs.org/express/-/express-4.18.2.tgz' },
+  }),
+  lang({ purl: 'pkg:npm/accepts@1.3.8', type: 'npm', name: 'accepts', version: '1.3.8', locations: ['app/node_modules/accepts/package.json'], dependsOn: [] }),
+  // The same purl again (a second copy elsewhere): dependencies point at the first.
+  lang({ purl: 'pkg:npm/accepts@1.3.8', type: 'npm', name: 'accepts', version: '1.3.8', locations: ['opt/tool/node_modules/accepts/package.json'] }),
+  lang({
+    purl: 'pkg:npm/mocha@10.2.0',
+    type: 'npm',
+    name: 'mocha',
+    version: '10.2.0',
+    locations: ['src/web/package-lock.json'],
+    evidence: 'declared',
+    dev: true,
+    // Every dependency outside the document: the entry is left out ("unknown"), not written as "none".
+    dependsOn: [MISSING],
+    metadata: { kind: 'npm', integrity: 'sha1-not-base64!' },
+  }),
+  lang({
+    purl: 'pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.14.0',
+    type: 'maven',
+    name: 'com.fasterxml.jackson.core:jackson-databind',
+    version: '2.14.0',
+    licenses: ['Apache-2.0'],
+    locations: ['usr/share/java/jackson-databind.jar'],
+    metadata: { kind: 'java', groupId: 'com.fasterxml.jackson.core', artifactId: 'jackson-databind', archive: 'usr/share/java/jackson-databind.jar', sha1: EMPTY.sha1.toString('hex'), source: 'pom.properties' },
+    ownedBy: JACKSON_DEB,
+    dependsOn: ['pkg:maven/com.fasterxml.jackson.core/jackson-core@2.14.0'],
+  }),
+  lang({
+    purl: 'pkg:maven/com.fasterxml.jackson.core/jackson-core@2.14.0',
+    type: 'maven',
+    name: 'com.fasterxml.jackson.core:jackson-core',
+    version: '2.14.0',
+    locations: ['app/app.jar!/BOOT-INF/lib/jackson-core-2.14.0.jar'],
+    metadata: { kind: 'java', groupId: 'com.fasterxml.jackson.core', artifactId: 'jackson-core', archive: 'app/app.jar!/BOOT-INF/lib/jackson-core-2.14.0.jar', source: 'manifest' },
+  }),
+  lang({
+    purl: 'pkg:golang/github.com/example/app@v1.4.0',
+    type: 'golang',
+    name: 'github.com/example/app',
+    version: 'v1.4.0',
+    locations: ['usr/local/bin/app'],
+    metadata: { kind: 'go', goVersion: 'go1.22.1', mainModule: 'github.com/example/app' },
+    dependsOn: ['pkg:golang/golang.org/x/net@v0.21.0', 'pkg:golang/stdlib@v1.22.1'],
+  }),
+  lang({
+    purl: 'pkg:golang/golang.org/x/net@v0.21.0',
+    type: 'golang',
+    name: 'golang.org/x/net',
+    version: 'v0.21.0',
+    locations: ['usr/local/bin/app'],
+    metadata: { kind: 'go', goVersion: 'go1.22.1', mainModule: 'github.com/example/app', replaces: { path: 'golang.org/x/net', version: 'v0.17.0' }, sum: 'h1:AQyQV4dYCvJ7vGmJyKki9+PBdyvhkSd8EIx/qb0AYv4=' },
+  }),
+  lang({ purl: 'pkg:golang/stdlib@v1.22.1', type: 'golang', name: 'stdlib', version: 'v1.22.1', locations: ['usr/local/bin/app'], metadata: { kind: 'go', goVersion: 'go1.22.1', mainModule: 'github.com/example/app' } }),
+  lang({
+    purl: 'pkg:cargo/serde@1.0.197',
+    type: 'cargo',
+    name: 'serde',
+    version: '1.0.197',
+    locations: ['usr/local/bin/rustapp'],
+    metadata: { kind: 'cargo', source: 'registry+https://github.com/rust-lang/crates.io-index', checksum: EMPTY.sha256.toString('hex').toUpperCase() },
+  }),
+  lang({
+    purl: 'pkg:nuget/Newtonsoft.Json@13.0.3',
+    type: 'nuget',
+    name: 'Newtonsoft.Json',
+    version: '13.0.3',
+    locations: ['app/App.deps.json'],
+    metadata: { kind: 'nuget', sha512: EMPTY.sha512.toString('base64') },
+  }),
+  lang({ purl: 'pkg:gem/nokogiri@1.16.2?platform=x86_64-linux', type: 'gem', name: 'nokogiri', version: '1.16.2', locations: ['usr/local/bundle/specifications/nokogiri-1.16.2-x86_64-linux.gemspec'], metadata: { kind: 'gem', platform: 'x86_64-linux' } }),
+  lang({ purl: 'pkg:composer/monolog/monolog@3.5.0', type: 'composer', name: 'monolog/monolog', version: '3.5.0', locations: ['var/www/vendor/composer/installed.json'], metadata: { kind: 'composer', packageType: 'library' } }),
+];
+
+const appDoc: SbomDocument = {
+  tool: { name: 'tollgate', version: '0.1.0' },
+  createdAt: '2024-06-17T10:11:12Z',
+  image: {
+    input: 'oci-dir:/tmp/images/app:1.0',
+    kind: 'oci-dir',
+    tag: '1.0',
+    manifestDigest: 'sha256:9f2b1a5b8e3d2f6a7b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a',
+    platform: { os: 'linux', architecture: 'amd64' },
+    repoTags: ['ghcr.io/example/app:1.0'],
+  },
+  os: { family: 'debian', version: '12.5', id: 'debian', codename: 'bookworm' },
+  layers: [{ ...appLayer, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' }],
+  packages: appPackages,
+  warnings: [],
+};
+
 const documents: [string, SbomDocument][] = [
   ['debian', debianDoc],
   ['alpine+npm', alpineDoc],
   ['rocky', rockyDoc],
   ['dir without OS', dirDoc],
+  ['application with language packages', appDoc],
 ];
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -370,7 +508,7 @@ for (const [label, doc] of documents) {
     });
 
     test('CycloneDX: every package present once per occurrence, with its purl; bom-refs unique', () => {
-      const libraries = cdx.components.filter((c) => c.type === 'library');
+      const libraries = cdx.components.filter((c) => c.type === 'library' || c.type === 'application');
       assert.equal(libraries.length, doc.packages.length);
       assert.deepEqual(countBy(libraries, (c) => c.purl ?? ''), countBy(doc.packages, (p) => p.purl));
       const refs = [cdx.metadata.component, ...cdx.components].map((c) => c['bom-ref']);
@@ -378,7 +516,8 @@ for (const [label, doc] of documents) {
       for (const [i, pkg] of doc.packages.entries()) {
         const c = libraries[i];
         assert.ok(c !== undefined);
-        assert.equal(c.name, pkg.name);
+        // Maven: group = groupId, name = artifactId (Package.name is "groupId:artifactId").
+        assert.equal(c.group !== undefined ? `${c.group}:${c.name}` : c.name, pkg.name);
         assert.equal(c.version, pkg.version || undefined);
         assert.equal(c.purl, pkg.purl);
         assert.deepEqual(c.evidence?.occurrences.map((o) => o.location), pkg.locations);
@@ -405,7 +544,11 @@ for (const [label, doc] of documents) {
         for (const r of osDeps?.dependsOn ?? []) reached.add(r);
       }
       // Every package is reachable from the root, exactly once.
-      const libraryRefs = cdx.components.filter((c) => c.type === 'library').map((c) => c['bom-ref']);
+      const libraryRefs = cdx.components.filter((c) => c.type === 'library' || c.type === 'application').map((c) => c['bom-ref']);
+      // Only the root, the OS and packages with known dependencies have entries, each once.
+      const entryRefs = cdx.dependencies.map((d) => d.ref);
+      assert.equal(new Set(entryRefs).size, entryRefs.length);
+      assert.equal(cdx.dependencies.length, 1 + (osComponent ? 1 : 0) + doc.packages.filter((p) => p.dependsOn !== undefined && (p.dependsOn.length === 0 || p.dependsOn.some((d) => doc.packages.some((q) => q.purl === d)))).length);
       assert.deepEqual(new Set(libraryRefs), new Set([...reached].filter((r) => r !== osComponent?.['bom-ref'])));
     });
 
@@ -453,7 +596,9 @@ for (const [label, doc] of documents) {
       );
       const os = spdx.packages.find((p) => p.primaryPackagePurpose === 'OPERATING_SYSTEM');
       assert.equal(os?.name, doc.os?.family);
-      // Each package is contained exactly once: by the OS for OS packages, by the image otherwise.
+      // Each package is contained exactly once by the OS (OS packages) or the image (the others), and a package
+      // owned by an OS package also by that package's (first) element.
+      const firstElement = (purl: string): string | undefined => libraries[doc.packages.findIndex((p) => p.purl === purl)]?.SPDXID;
       for (const [i, pkg] of doc.packages.entries()) {
         const element = libraries[i];
         assert.ok(element);
@@ -461,7 +606,8 @@ for (const [label, doc] of documents) {
           (r) => r.relationshipType === 'CONTAINS' && r.relatedSpdxElement === element.SPDXID,
         );
         const expectedParent: string = os !== undefined && ['deb', 'apk', 'rpm'].includes(pkg.type) ? os.SPDXID : image.SPDXID;
-        assert.deepEqual(containers.map((r) => r.spdxElementId), [expectedParent], pkg.purl);
+        const owner = pkg.ownedBy !== undefined ? firstElement(pkg.ownedBy) : undefined;
+        assert.deepEqual(containers.map((r) => r.spdxElementId), owner !== undefined ? [expectedParent, owner] : [expectedParent], pkg.purl);
       }
     });
 
@@ -710,6 +856,130 @@ describe('identity of the image and the packages', () => {
     assert.notEqual(later.cdx.serialNumber, cdx.serialNumber);
     assert.notEqual(other.cdx.serialNumber, cdx.serialNumber);
     assert.notEqual(later.spdx.documentNamespace, spdx.documentNamespace);
+  });
+});
+
+describe('language packages: dependencies, evidence, dev, ownership, coordinates and hashes', () => {
+  const { cdx, spdx, native } = encodeAll(appDoc);
+  const component = (purl: string, nth = 0): CdxComponent => cdxByPurlIndex(cdx, purl, nth);
+  const props = (c: CdxComponent): Record<string, string> => Object.fromEntries((c.properties ?? []).map((p) => [p.name, p.value]));
+  const element = (purl: string): SpdxDocument['packages'][number] => {
+    const found = spdx.packages.find((p) => p.externalRefs?.some((r) => r.referenceLocator === purl));
+    assert.ok(found, purl);
+    return found;
+  };
+
+  test('fixture: the owning debs are in the document (so the generic ownership checks are not vacuous)', () => {
+    for (const owner of [PY_DEB, JACKSON_DEB]) assert.ok(appPackages.some((p) => p.purl === owner), owner);
+  });
+
+  test('CycloneDX dependencies: known deps resolved to bom-refs in the document; unknown stays absent', () => {
+    const deps = new Map(cdx.dependencies.map((d) => [d.ref, d.dependsOn]));
+    const ref = (purl: string): string => component(purl)['bom-ref'];
+    // Missing purls are dropped, duplicates collapsed, the first component of a shared purl is the target.
+    assert.deepEqual(deps.get(ref('pkg:npm/express@4.18.2')), ['pkg:npm/accepts@1.3.8']);
+    assert.deepEqual(deps.get(ref('pkg:pypi/requests@2.31.0')), ['pkg:pypi/urllib3@2.0.7']);
+    assert.deepEqual(deps.get(ref('pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.14.0')), [
+      'pkg:maven/com.fasterxml.jackson.core/jackson-core@2.14.0',
+    ]);
+    assert.deepEqual(deps.get(ref('pkg:golang/github.com/example/app@v1.4.0')), ['pkg:golang/golang.org/x/net@v0.21.0', 'pkg:golang/stdlib@v1.22.1']);
+    // Known to have none: an empty entry.
+    assert.deepEqual(deps.get(ref('pkg:npm/accepts@1.3.8')), []);
+    // dependsOn absent (the second accepts, urllib3) or only pointing outside the document (mocha): no entry.
+    assert.equal(deps.has(component('pkg:npm/accepts@1.3.8', 1)['bom-ref']), false);
+    assert.equal(deps.has(ref('pkg:pypi/urllib3@2.0.7')), false);
+    assert.equal(deps.has(ref('pkg:npm/mocha@10.2.0')), false);
+    // The root still reaches every language package directly, the OS every deb.
+    const root = deps.get(cdx.metadata.component['bom-ref']) ?? [];
+    for (const p of appPackages.filter((x) => x.type !== 'deb')) assert.ok(root.some((r) => component(p.purl)['bom-ref'] === r || r.startsWith(`${p.purl}#`)), p.purl);
+  });
+
+  test('CycloneDX: declared, dev and owned-by as properties; dev deps are scope optional', () => {
+    const mocha = component('pkg:npm/mocha@10.2.0');
+    assert.equal(mocha.scope, 'optional');
+    assert.equal(props(mocha)['tollgate:package:evidence'], 'declared');
+    assert.equal(props(mocha)['tollgate:package:dev'], 'true');
+    const requests = component('pkg:pypi/requests@2.31.0');
+    assert.equal(requests.scope, undefined);
+    assert.equal(props(requests)['tollgate:package:evidence'], 'declared');
+    assert.equal(props(requests)['tollgate:package:dev'], undefined);
+    assert.equal(props(component('pkg:npm/express@4.18.2'))['tollgate:package:evidence'], 'installed');
+    const foo = component('pkg:pypi/foo@1.2');
+    assert.equal(props(foo)['tollgate:package:owned-by'], PY_DEB);
+    assert.equal(props(foo)['tollgate:package:evidence'], undefined, 'absent evidence (= installed) is not invented');
+    assert.equal(foo.description, 'The foo library');
+    assert.equal(props(component('pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.14.0'))['tollgate:package:owned-by'], JACKSON_DEB);
+  });
+
+  test('CycloneDX: Maven group/name, artifact hashes in hex, Go application and toolchain, ecosystem extras', () => {
+    const databind = component('pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.14.0');
+    assert.equal(databind.group, 'com.fasterxml.jackson.core');
+    assert.equal(databind.name, 'jackson-databind');
+    assert.deepEqual(databind.hashes, [{ alg: 'SHA-1', content: EMPTY.sha1.toString('hex') }]);
+    assert.equal(props(databind)['tollgate:package:java-gav-source'], 'pom.properties');
+    assert.deepEqual(component('pkg:maven/com.fasterxml.jackson.core/jackson-core@2.14.0').evidence?.occurrences, [
+      { location: 'app/app.jar!/BOOT-INF/lib/jackson-core-2.14.0.jar' },
+    ]);
+    // npm SRI base64 -> hex; an unparseable integrity is left out rather than written invalid.
+    assert.deepEqual(component('pkg:npm/express@4.18.2').hashes, [{ alg: 'SHA-512', content: EMPTY.sha512.toString('hex') }]);
+    assert.equal(component('pkg:npm/mocha@10.2.0').hashes, undefined);
+    assert.deepEqual(component('pkg:cargo/serde@1.0.197').hashes, [{ alg: 'SHA-256', content: EMPTY.sha256.toString('hex') }]);
+    assert.deepEqual(component('pkg:nuget/Newtonsoft.Json@13.0.3').hashes, [{ alg: 'SHA-512', content: EMPTY.sha512.toString('hex') }]);
+
+    const app = component('pkg:golang/github.com/example/app@v1.4.0');
+    assert.equal(app.type, 'application');
+    assert.equal(props(app)['tollgate:package:go-toolchain'], 'go1.22.1');
+    const net = component('pkg:golang/golang.org/x/net@v0.21.0');
+    assert.equal(net.type, 'library');
+    assert.equal(props(net)['tollgate:package:go-main-module'], 'github.com/example/app');
+    assert.equal(props(net)['tollgate:package:go-replaces'], 'golang.org/x/net@v0.17.0');
+    assert.equal(component('pkg:golang/stdlib@v1.22.1').type, 'library');
+    assert.equal(props(component('pkg:cargo/serde@1.0.197'))['tollgate:package:registry'], 'registry+https://github.com/rust-lang/crates.io-index');
+    assert.equal(props(component('pkg:gem/nokogiri@1.16.2?platform=x86_64-linux'))['tollgate:package:platform'], 'x86_64-linux');
+    assert.equal(props(component('pkg:composer/monolog/monolog@3.5.0'))['tollgate:package:composer-type'], 'library');
+    assert.equal(props(component('pkg:npm/express@4.18.2'))['tollgate:package:resolved'], 'https://registry.npmjs.org/express/-/express-4.18.2.tgz');
+  });
+
+  test('SPDX: DEPENDS_ON between elements of the document, CONTAINS from the owning deb', () => {
+    const id = (purl: string): string => element(purl).SPDXID;
+    const dependsOn = spdx.relationships
+      .filter((r) => r.relationshipType === 'DEPENDS_ON')
+      .map((r) => [r.spdxElementId, r.relatedSpdxElement]);
+    assert.deepEqual(dependsOn, [
+      [id('pkg:pypi/requests@2.31.0'), id('pkg:pypi/urllib3@2.0.7')],
+      [id('pkg:npm/express@4.18.2'), id('pkg:npm/accepts@1.3.8')],
+      [id('pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.14.0'), id('pkg:maven/com.fasterxml.jackson.core/jackson-core@2.14.0')],
+      [id('pkg:golang/github.com/example/app@v1.4.0'), id('pkg:golang/golang.org/x/net@v0.21.0')],
+      [id('pkg:golang/github.com/example/app@v1.4.0'), id('pkg:golang/stdlib@v1.22.1')],
+    ]);
+    const owned = spdx.relationships.filter((r) => r.relationshipType === 'CONTAINS' && r.comment !== undefined);
+    assert.deepEqual(
+      owned.map((r) => [r.spdxElementId, r.relatedSpdxElement]),
+      [
+        [id(PY_DEB), id('pkg:pypi/foo@1.2')],
+        [id(JACKSON_DEB), id('pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.14.0')],
+      ],
+    );
+  });
+
+  test('SPDX: checksums, declared/dev comments, annotations with the tollgate properties', () => {
+    assert.deepEqual(element('pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.14.0').checksums, [
+      { algorithm: 'SHA1', checksumValue: EMPTY.sha1.toString('hex') },
+    ]);
+    assert.deepEqual(element('pkg:npm/express@4.18.2').checksums, [{ algorithm: 'SHA512', checksumValue: EMPTY.sha512.toString('hex') }]);
+    assert.equal(element('pkg:npm/mocha@10.2.0').comment, 'Declared by a lockfile or manifest; not found installed. Development-only dependency.');
+    assert.equal(element('pkg:pypi/requests@2.31.0').comment, 'Declared by a lockfile or manifest; not found installed.');
+    assert.equal(element('pkg:npm/express@4.18.2').comment, undefined);
+    assert.equal(element('pkg:pypi/foo@1.2').description, 'The foo library');
+    const comments = (element('pkg:pypi/foo@1.2').annotations ?? []).map((a) => a.comment);
+    assert.ok(comments.includes(`tollgate:package:owned-by: ${PY_DEB}`), comments.join('\n'));
+  });
+
+  test('native JSON carries every Package field, including dependsOn, evidence, dev, ownedBy and metadata', () => {
+    const mocha = native.packages.find((p) => p.purl === 'pkg:npm/mocha@10.2.0');
+    assert.deepEqual(mocha && { evidence: mocha.evidence, dev: mocha.dev, dependsOn: mocha.dependsOn }, { evidence: 'declared', dev: true, dependsOn: [MISSING] });
+    assert.equal(native.packages.find((p) => p.purl === 'pkg:pypi/foo@1.2')?.ownedBy, PY_DEB);
+    assert.deepEqual(native.packages.find((p) => p.name === 'golang.org/x/net')?.metadata, appPackages.find((p) => p.name === 'golang.org/x/net')?.metadata);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   packageSupplier,
   splitDigest,
 } from '../identity.js';
+import { packageHashes } from '../hashes.js';
 import { andOperand, classifyLicense } from '../license.js';
 import { type NameValue, Property, imageProperties, packageProperties, pushProperty } from '../properties.js';
 import { canonicalTime } from '../time.js';
@@ -15,15 +16,21 @@ import { canonicalTime } from '../time.js';
 /*
  * CycloneDX 1.6 JSON (https://cyclonedx.org/docs/1.6/json/). The layout follows what Trivy writes for an image
  * (aquasecurity/trivy: pkg/sbom/cyclonedx/marshal.go): the image is metadata.component (type container), the OS
- * is a component of type operating-system, and `dependencies` says root -> OS -> OS packages. Packages get no
- * dependency entry of their own: Tollgate does not read package dependencies yet, and CycloneDX 1.6 reads an
- * absent entry as "unknown" while an empty `dependsOn` would claim "has none".
+ * is a component of type operating-system, and `dependencies` says root -> OS -> OS packages and root -> every
+ * other package. A package whose format records its dependencies (Package.dependsOn: lockfiles, deps.json…) gets
+ * an entry of its own listing the bom-refs of those that are in the document; the others get none, because
+ * CycloneDX 1.6 reads an absent entry as "unknown" while an empty `dependsOn` claims "has none".
+ *
+ * Language-package facts: Maven groupId -> `group` (name = artifactId); artifact digests -> `hashes`;
+ * development-only dependencies -> `scope: optional` (as cyclonedx-node-npm marks them: not needed at run time);
+ * evidence, dev and the owning OS package -> `tollgate:package:*` properties; the main module of a Go binary is an
+ * `application`.
  */
 
 export type CdxProperty = NameValue;
 
 export interface CdxHash {
-  alg: 'SHA-256' | 'SHA-512';
+  alg: 'SHA-1' | 'SHA-256' | 'SHA-512';
   content: string;
 }
 
@@ -41,9 +48,12 @@ export interface CdxComponent {
   type: 'container' | 'operating-system' | 'library' | 'application';
   'bom-ref': string;
   supplier?: CdxOrganizationalEntity;
+  group?: string;
   name: string;
   version?: string;
   description?: string;
+  /** Only `optional` is written: development-only dependencies. */
+  scope?: 'optional';
   hashes?: CdxHash[];
   licenses?: CdxLicenseChoice[];
   purl?: string;
@@ -88,6 +98,7 @@ export function toCycloneDx(doc: SbomDocument): CdxBom {
     if (os === undefined || !isOsPackage(pkg)) rootDependsOn.push(component['bom-ref']);
   }
   dependencies.unshift({ ref: root['bom-ref'], dependsOn: rootDependsOn });
+  dependencies.push(...packageDependencies(packages));
 
   const metadataProperties: CdxProperty[] = [];
   for (const w of doc.warnings) pushProperty(metadataProperties, Property.analysisWarning, w);
@@ -110,6 +121,29 @@ export function toCycloneDx(doc: SbomDocument): CdxBom {
   // CycloneDX 1.6 compositions: say so when parts of the image could not be analysed.
   if (doc.warnings.length > 0) bom.compositions = [{ aggregate: 'incomplete', assemblies: [root['bom-ref']] }];
   return bom;
+}
+
+/**
+ * One entry per package whose dependencies are known, its dependsOn the bom-refs of the named purls that are in
+ * the document (the first component with that purl: the bom-ref that is the purl itself). A package whose every
+ * dependency is missing from the document gets no entry ("unknown") rather than a false "has none".
+ */
+function packageDependencies(packages: { pkg: Package; component: CdxComponent }[]): CdxBom['dependencies'] {
+  const refByPurl = new Map<string, string>();
+  for (const { pkg, component } of packages) if (pkg.purl !== '' && !refByPurl.has(pkg.purl)) refByPurl.set(pkg.purl, component['bom-ref']);
+  const out: CdxBom['dependencies'] = [];
+  for (const { pkg, component } of packages) {
+    if (pkg.dependsOn === undefined) continue;
+    const own = component['bom-ref'];
+    const refs: string[] = [];
+    for (const purl of pkg.dependsOn) {
+      const ref = refByPurl.get(purl);
+      if (ref !== undefined && ref !== own && !refs.includes(ref)) refs.push(ref);
+    }
+    if (refs.length === 0 && pkg.dependsOn.length > 0) continue;
+    out.push({ ref: own, dependsOn: refs });
+  }
+  return out;
 }
 
 /** CycloneDX 1.6 JSON text (pretty, newline-terminated). */
@@ -176,16 +210,29 @@ function osComponent(os: OperatingSystem, refs: RefAllocator): CdxComponent {
   return component;
 }
 
+/** The main module of a Go binary is the program itself; everything else is a library (OS and language packages). */
+function componentType(pkg: Package): CdxComponent['type'] {
+  const m = pkg.metadata;
+  return m?.kind === 'go' && m.mainModule === pkg.name && pkg.evidence !== 'declared' ? 'application' : 'library';
+}
+
 function packageComponent(pkg: Package, refs: RefAllocator): CdxComponent {
-  // Every package type Tollgate reads today is a library in CycloneDX's sense (OS and language packages).
   const ref = pkg.purl !== '' ? refs.take(pkg.purl, true) : refs.take(`tollgate:package:${pkg.name}@${pkg.version}`, false);
-  const component: CdxComponent = { type: 'library', 'bom-ref': ref, name: pkg.name };
+  const m = pkg.metadata;
+  // Maven coordinates as CycloneDX (and the purl) split them: group = groupId, name = artifactId.
+  const java = m?.kind === 'java' && m.artifactId !== '' ? m : undefined;
+  const component: CdxComponent = { type: componentType(pkg), 'bom-ref': ref, name: java ? java.artifactId : pkg.name };
   const supplier = packageSupplier(pkg);
   if (supplier !== undefined) {
     component.supplier = { name: supplier.name };
     if (supplier.email !== undefined) component.supplier.contact = [{ email: supplier.email }];
   }
+  if (java && java.groupId !== '') component.group = java.groupId;
   if (pkg.version) component.version = pkg.version;
+  if (m?.kind === 'python' && m.summary) component.description = m.summary;
+  if (pkg.dev === true) component.scope = 'optional';
+  const hashes = packageHashes(pkg);
+  if (hashes.length) component.hashes = hashes.map((h) => ({ alg: h.alg, content: h.hex }));
   const licenses = cycloneDxLicenses(pkg.licenses);
   if (licenses !== undefined) component.licenses = licenses;
   if (pkg.purl !== '') component.purl = pkg.purl;

@@ -8,6 +8,7 @@ import {
   packageSupplier,
   splitDigest,
 } from '../identity.js';
+import { packageHashes } from '../hashes.js';
 import { andOperand, classifyLicense } from '../license.js';
 import { type NameValue, imageProperties, packageProperties } from '../properties.js';
 import { canonicalTime, optionalTime } from '../time.js';
@@ -18,10 +19,15 @@ import { canonicalTime, optionalTime } from '../time.js';
  * image CONTAINS the OS package (purpose OPERATING_SYSTEM, spelled with "_" as the 2.3 JSON schema's enum has
  * it), the OS CONTAINS its deb/apk/rpm packages and the image CONTAINS every other package. The `tollgate:*`
  * facts that CycloneDX carries as properties become annotations ("name: value"), as Trivy does.
+ *
+ * Language packages: known dependencies become `A DEPENDS_ON B` (only between packages of the document); a
+ * package whose evidence belongs to an OS package (Package.ownedBy) is also contained by that OS package
+ * (`python3-foo CONTAINS foo`: the deb really does contain the Python distribution); artifact digests are
+ * `checksums`; declared-only and development-only packages say so in the package `comment`.
  */
 
 export interface SpdxChecksum {
-  algorithm: 'SHA256' | 'SHA512';
+  algorithm: 'SHA1' | 'SHA256' | 'SHA512';
   checksumValue: string;
 }
 
@@ -51,6 +57,7 @@ export interface SpdxPackage {
   licenseDeclared: string;
   copyrightText: 'NOASSERTION';
   description?: string;
+  comment?: string;
   externalRefs?: SpdxExternalRef[];
   primaryPackagePurpose: 'CONTAINER' | 'OPERATING_SYSTEM' | 'LIBRARY';
   builtDate?: string;
@@ -66,8 +73,9 @@ export interface SpdxExtractedLicensingInfo {
 
 export interface SpdxRelationship {
   spdxElementId: string;
-  relationshipType: 'DESCRIBES' | 'CONTAINS';
+  relationshipType: 'DESCRIBES' | 'CONTAINS' | 'DEPENDS_ON';
   relatedSpdxElement: string;
+  comment?: string;
 }
 
 export interface SpdxDocument {
@@ -122,6 +130,7 @@ export function toSpdx(doc: SbomDocument, options: SpdxOptions = {}): SpdxDocume
     const parent = os !== undefined && isOsPackage(pkg) ? os.SPDXID : image.SPDXID;
     relationships.push({ spdxElementId: parent, relationshipType: 'CONTAINS', relatedSpdxElement: p.SPDXID });
   }
+  relationships.push(...packageRelationships(doc.packages, packages));
 
   const name = doc.image.input;
   const base = (options.namespaceBase ?? DEFAULT_NAMESPACE_BASE).replace(/\/+$/, '');
@@ -142,6 +151,38 @@ export function toSpdx(doc: SbomDocument, options: SpdxOptions = {}): SpdxDocume
   const extracted = licenses.extractedInfos();
   if (extracted.length) spdx.hasExtractedLicensingInfos = extracted;
   return spdx;
+}
+
+/**
+ * DEPENDS_ON for known dependencies and CONTAINS from an owning OS package, between elements of the document
+ * (a purl names the first element that carries it). `elements[i]` is the element of `packages[i]`.
+ */
+function packageRelationships(packages: Package[], elements: SpdxPackage[]): SpdxRelationship[] {
+  const idByPurl = new Map<string, string>();
+  packages.forEach((pkg, i) => {
+    if (pkg.purl !== '' && !idByPurl.has(pkg.purl)) idByPurl.set(pkg.purl, elements[i]!.SPDXID);
+  });
+  const out: SpdxRelationship[] = [];
+  packages.forEach((pkg, i) => {
+    const id = elements[i]!.SPDXID;
+    const seen = new Set<string>();
+    for (const purl of pkg.dependsOn ?? []) {
+      const dep = idByPurl.get(purl);
+      if (dep === undefined || dep === id || seen.has(dep)) continue;
+      seen.add(dep);
+      out.push({ spdxElementId: id, relationshipType: 'DEPENDS_ON', relatedSpdxElement: dep });
+    }
+    const owner = pkg.ownedBy !== undefined ? idByPurl.get(pkg.ownedBy) : undefined;
+    if (owner !== undefined && owner !== id) {
+      out.push({
+        spdxElementId: owner,
+        relationshipType: 'CONTAINS',
+        relatedSpdxElement: id,
+        comment: "this package's evidence is in the OS package's file list: the distribution's advisories apply",
+      });
+    }
+  });
+  return out;
 }
 
 /** SPDX 2.3 JSON text (pretty, newline-terminated). */
@@ -298,8 +339,18 @@ function packageElement(pkg: Package, ids: SpdxIdAllocator, licenses: LicenseRef
   };
   const sourceInfo = packageSourceInfo(pkg);
   if (sourceInfo !== undefined) p.sourceInfo = sourceInfo;
+  const checksums = packageHashes(pkg).map((h): SpdxChecksum => ({ algorithm: SPDX_ALGORITHM[h.alg], checksumValue: h.hex }));
+  if (checksums.length) p.checksums = checksums;
+  const m = pkg.metadata;
+  if (m?.kind === 'python' && m.summary) p.description = m.summary;
+  const notes: string[] = [];
+  if (pkg.evidence === 'declared') notes.push('Declared by a lockfile or manifest; not found installed.');
+  if (pkg.dev === true) notes.push('Development-only dependency.');
+  if (notes.length) p.comment = notes.join(' ');
   return p;
 }
+
+const SPDX_ALGORITHM = { 'SHA-1': 'SHA1', 'SHA-256': 'SHA256', 'SHA-512': 'SHA512' } as const;
 
 /** §7.2 externalRef locator: "no spaces" (a canonical purl has none; a stray one is percent-encoded). */
 function purlRef(purl: string): SpdxExternalRef {

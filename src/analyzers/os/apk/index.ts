@@ -1,6 +1,7 @@
 import type { ApkMetadata, FileEntry } from '../../../core/index.js';
 import { firstLayerByKey, type Analyzer, type AnalyzerOutput, type MergeInput, type PackageDraft } from '../../analyzer.js';
 import { osPurl } from '../../purl.js';
+import { addOwnedPath, isLanguageEvidencePath } from '../owned-paths.js';
 import { parseApkInstalled, splitApkLicense, type ApkRecord } from './parse-apk-installed.js';
 
 export type { ApkRecord } from './parse-apk-installed.js';
@@ -19,14 +20,14 @@ function keyOf(p: ApkRecord): string {
 
 export const analyzer: Analyzer<ApkFact> = {
   id: 'apk',
-  version: 1,
+  version: 2,
   coverage: [{ ecosystem: 'apk', what: 'Alpine/Wolfi apk database', files: ['/lib/apk/db/installed', '/usr/lib/apk/db/installed'], evidence: 'installed' }],
   kind: 'os-pkg',
   required(path: string): boolean {
     return INSTALLED.includes(path);
   },
   analyze(file: FileEntry): ApkFact | undefined {
-    const { packages, warnings } = parseApkInstalled(file.content);
+    const { packages, warnings } = parseApkInstalled(file.content, { keepFile: isLanguageEvidencePath });
     if (packages.length === 0 && warnings.length === 0) return undefined;
     return warnings.length ? { packages, warnings } : { packages };
   },
@@ -34,6 +35,7 @@ export const analyzer: Analyzer<ApkFact> = {
     const firstLayer = firstLayerByKey(history, (f) => f.packages.map(keyOf));
     const warnings: string[] = [];
     const seen = new Map<string, PackageDraft>();
+    const owned = new Map<string, string>();
     // Both paths may hold a copy of the same database; read them in a fixed order so the first listing wins.
     const ordered = [...final].sort((a, b) => INSTALLED.indexOf(a.path) - INSTALLED.indexOf(b.path));
     for (const { path, fact } of ordered) {
@@ -56,8 +58,10 @@ export const analyzer: Analyzer<ApkFact> = {
           ...(rec.installedSize !== undefined ? { installedSize: rec.installedSize } : {}),
         };
         const layer = firstLayer.get(keyOf(rec));
+        const purl = osPurl('apk', os, rec.name, rec.version, { arch: rec.arch });
+        for (const f of rec.files ?? []) addOwnedPath(owned, f, purl);
         seen.set(id, {
-          purl: osPurl('apk', os, rec.name, rec.version, { arch: rec.arch }),
+          purl,
           type: 'apk',
           name: rec.name,
           version: rec.version,
@@ -68,6 +72,10 @@ export const analyzer: Analyzer<ApkFact> = {
         });
       }
     }
-    return { packages: [...seen.values()], ...(warnings.length ? { warnings } : {}) };
+    return {
+      packages: [...seen.values()],
+      ...(warnings.length ? { warnings } : {}),
+      ...(owned.size ? { ownedFiles: Object.fromEntries(owned) } : {}),
+    };
   },
 };

@@ -1,8 +1,10 @@
 /**
  * Parser for apk-tools' installed database, lib/apk/db/installed: one package per blank-line-separated record,
  * one `X:value` line per field, the key a single character (apk-tools doc/apk-v2.5 "installed database";
- * https://wiki.alpinelinux.org/wiki/Apk_spec). File lists (F:/R:/a:/Z:) are not kept, so memory stays small.
+ * https://wiki.alpinelinux.org/wiki/Apk_spec). File lists (F: directory, then R: files in it) are only kept for
+ * the paths an optional `keepFile` predicate accepts, so memory stays small.
  */
+import { normalizeOwnedPath } from '../owned-paths.js';
 
 export interface ApkRecord {
   /** P: */
@@ -21,7 +23,17 @@ export interface ApkRecord {
   maintainer?: string;
   /** I: installed size in bytes. */
   installedSize?: number;
+  /** F:/R: paths (no leading "/") that the parser's `keepFile` predicate accepted; absent when none. */
+  files?: string[];
 }
+
+export interface ApkParseOptions {
+  /** Which files of the F:/R: lists to keep (none without it). */
+  keepFile?: (path: string) => boolean;
+}
+
+/** More kept files per package than any real package has; beyond it files are counted, not kept. */
+export const MAX_KEPT_FILES = 20_000;
 
 export interface ApkInstalledParse {
   packages: ApkRecord[];
@@ -31,7 +43,8 @@ export interface ApkInstalledParse {
 const MAX_WARNINGS = 20;
 const LINE = /^([A-Za-z]):(.*)$/;
 
-export function parseApkInstalled(input: string | Buffer): ApkInstalledParse {
+export function parseApkInstalled(input: string | Buffer, options: ApkParseOptions = {}): ApkInstalledParse {
+  const keepFile = options.keepFile;
   const text = typeof input === 'string' ? input : input.toString('utf8');
   const packages: ApkRecord[] = [];
   const warnings: string[] = [];
@@ -44,13 +57,21 @@ export function parseApkInstalled(input: string | Buffer): ApkInstalledParse {
   let cur = new Map<string, string>();
   let recordLine = 0; // 0: no field seen yet in the current record
   let malformed = 0;
+  let dir: string | undefined;
+  let files: string[] = [];
+  let droppedFiles = 0;
   const flush = (): void => {
     if (recordLine > 0) {
       const rec = toRecord(cur, recordLine, warn);
-      if (rec) packages.push(rec);
+      if (rec) {
+        if (files.length) rec.files = files;
+        packages.push(rec);
+      }
     }
     cur = new Map();
     recordLine = 0;
+    dir = undefined;
+    files = [];
   };
 
   let lineNo = 0;
@@ -75,11 +96,25 @@ export function parseApkInstalled(input: string | Buffer): ApkInstalledParse {
     // A second P: without a blank line in between starts a new package rather than renaming this one.
     if (k === 'P' && cur.has('P')) flush();
     if (recordLine === 0) recordLine = lineNo;
+    if (keepFile !== undefined && (k === 'F' || k === 'R')) {
+      const value = m[2] as string;
+      if (k === 'F') dir = normalizeOwnedPath(value);
+      else {
+        // R: names a file in the directory of the last F: (none before the first F: means the root).
+        const path = normalizeOwnedPath(dir ? `${dir}/${value}` : value);
+        if (path !== '' && keepFile(path)) {
+          if (files.length < MAX_KEPT_FILES) files.push(path);
+          else droppedFiles++;
+        }
+      }
+      continue;
+    }
     if (KEPT.has(k) && !cur.has(k)) cur.set(k, (m[2] as string).trim());
   }
   flush();
 
   if (malformed > 0) warn(`${malformed} line(s) not of the form "X:value" were ignored`);
+  if (droppedFiles > 0) warn(`${droppedFiles} file path(s) beyond the ${MAX_KEPT_FILES}-per-package limit were ignored`);
   if (dropped > 0) warnings.push(`… and ${dropped} more warning(s)`);
   return { packages, warnings };
 }

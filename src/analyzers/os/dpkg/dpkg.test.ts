@@ -207,15 +207,30 @@ describe('dpkg analyzer: layers and merge', () => {
     assert.deepEqual(pkgs[0]?.locations, ['var/lib/dpkg/status']);
   });
 
-  test('required(): status, status.d control files, copyright files only', () => {
-    for (const p of ['var/lib/dpkg/status', 'var/lib/dpkg/status.d/libssl1.1', 'var/lib/dpkg/status.d/base', 'usr/share/doc/bash/copyright']) assert.ok(analyzer.required(p), p);
+  // Version 2 also reads the file lists (info/*.list, distroless status.d/*.md5sums) for OS ownership of
+  // language packages; before, those two paths were asserted NOT to be required.
+  test('required(): status, status.d control files and md5sums, info/*.list, copyright files only', () => {
+    for (const p of [
+      'var/lib/dpkg/status',
+      'var/lib/dpkg/status.d/libssl1.1',
+      'var/lib/dpkg/status.d/base',
+      'usr/share/doc/bash/copyright',
+      'var/lib/dpkg/info/bash.list',
+      'var/lib/dpkg/info/libc6:amd64.list',
+      'var/lib/dpkg/status.d/libssl1.1.md5sums',
+    ])
+      assert.ok(analyzer.required(p), p);
     for (const p of [
       'var/lib/dpkg/status-old',
       'var/lib/dpkg/available',
-      'var/lib/dpkg/status.d/libssl1.1.md5sums',
       'var/lib/dpkg/status.d/x.preinst',
       'var/lib/dpkg/status.d/sub/dir',
-      'var/lib/dpkg/info/bash.list',
+      'var/lib/dpkg/status.d/sub/x.md5sums',
+      'var/lib/dpkg/info/bash.md5sums',
+      'var/lib/dpkg/info/bash.postinst',
+      'var/lib/dpkg/info/sub/bash.list',
+      'var/lib/dpkg/info/.list',
+      'var/lib/dpkg/info/format',
       'usr/share/doc/bash/copyright.gz',
       'usr/share/doc/bash/sub/copyright',
     ])

@@ -1,13 +1,14 @@
 import { AnalysisError, type FileEntry, type OperatingSystem, type RpmMetadata } from '../../../core/index.js';
 import { firstLayerByKey, type Analyzer, type AnalyzerOutput, type Located, type PackageDraft } from '../../analyzer.js';
 import { osPurl } from '../../purl.js';
+import { addOwnedPath, isLanguageEvidencePath } from '../owned-paths.js';
 import { WarningList, type BlobList } from './blob.js';
-import { parseHeaderBlob, type RpmHeader } from './parse-header.js';
+import { parseHeaderBlob, parseHeaderFiles, type RpmHeader } from './parse-header.js';
 import { readBdbBlobs } from './read-bdb.js';
 import { readNdbBlobs } from './read-ndb.js';
 import { readSqliteBlobs } from './read-sqlite.js';
 
-export { parseHeaderBlob, RpmTag, type RpmHeader } from './parse-header.js';
+export { parseHeaderBlob, parseHeaderFiles, RpmFileTag, RpmTag, type RpmHeader } from './parse-header.js';
 export { readBdbBlobs } from './read-bdb.js';
 export { readNdbBlobs } from './read-ndb.js';
 export { readSqliteBlobs } from './read-sqlite.js';
@@ -45,11 +46,11 @@ const BACKEND_RANK: Record<RpmBackend, number> = { sqlite: 0, ndb: 1, bdb: 2 };
 
 export const analyzer: Analyzer<RpmFact> = {
   id: 'rpm',
-  version: 1,
+  version: 2,
   coverage: [
     {
       ecosystem: 'rpm',
-      what: 'rpm database (SQLite, NDB, BerkeleyDB)',
+      what: 'rpm database (SQLite, NDB, BerkeleyDB), with file lists for language packages owned by an rpm',
       files: ['/var/lib/rpm/rpmdb.sqlite', '/var/lib/rpm/Packages', '/usr/lib/sysimage/rpm/{rpmdb.sqlite,Packages.db,Packages}'],
       evidence: 'installed',
     },
@@ -95,7 +96,17 @@ export async function analyzeRpmDatabase(file: FileEntry): Promise<RpmFact | und
       warnings.add(`${file.path}: header ${instance}: no NAME, VERSION or RELEASE; skipped`);
       continue;
     }
-    packages.push({ ...header, name, version, release });
+    const record: RpmRecord = { ...header, name, version, release };
+    try {
+      // Only files that can be evidence of language packages: the pipeline marks those packages as this one's.
+      const files = parseHeaderFiles(data, isLanguageEvidencePath);
+      if (files.length) record.files = files;
+    } catch (e) {
+      if (!(e instanceof AnalysisError)) throw e;
+      // The package itself is intact; only its ownership of language packages is lost.
+      warnings.add(`${file.path}: header ${instance} (${name}): ${e.message}; its files are not listed`);
+    }
+    packages.push(record);
   }
   return { backend, packages, warnings: warnings.toArray() };
 }
@@ -125,6 +136,7 @@ export function mergeRpmFacts(
   const firstLayer = firstLayerByKey(history, (fact) => fact.packages.map(recordKey));
 
   const byKey = new Map<string, PackageDraft>();
+  const owned = new Map<string, string>();
   const warnings: string[] = [];
   for (const { path, fact } of chosen) {
     warnings.push(...fact.warnings);
@@ -135,10 +147,17 @@ export function mergeRpmFacts(
         if (!seen.locations.includes(path)) seen.locations.push(path);
         continue;
       }
-      byKey.set(key, toDraft(record, path, os, firstLayer.get(key)));
+      const draft = toDraft(record, path, os, firstLayer.get(key));
+      byKey.set(key, draft);
+      // Files shared by several packages (multilib, -common splits): the first package in database order owns them.
+      for (const f of record.files ?? []) addOwnedPath(owned, f, draft.purl);
     }
   }
-  return { packages: [...byKey.values()], ...(warnings.length ? { warnings } : {}) };
+  return {
+    packages: [...byKey.values()],
+    ...(warnings.length ? { warnings } : {}),
+    ...(owned.size ? { ownedFiles: Object.fromEntries(owned) } : {}),
+  };
 }
 
 function toDraft(r: RpmRecord, path: string, os: OperatingSystem | undefined, layer: number | undefined): PackageDraft {

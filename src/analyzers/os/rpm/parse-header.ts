@@ -39,6 +39,18 @@ const MAX_INDEX_ENTRIES = 0xffff;
 const MAX_DATA_SIZE = 0x0fffffff;
 const INDEX_ENTRY_SIZE = 16;
 
+/** The file-list tags (rpm include/rpm/rpmtag.h): paths are DIRNAMES[DIRINDEXES[i]] + BASENAMES[i]. */
+export const RpmFileTag = {
+  /** Full paths, in headers written by rpm < 4.0 (before "compressed file names"). */
+  OLDFILENAMES: 1027,
+  DIRINDEXES: 1116,
+  BASENAMES: 1117,
+  DIRNAMES: 1118,
+} as const;
+
+const HEADER_TAGS: ReadonlySet<number> = new Set<number>(Object.values(RpmTag));
+const FILE_TAGS: ReadonlySet<number> = new Set<number>(Object.values(RpmFileTag));
+
 /** The fields of one installed-package header that Tollgate uses. Plain data: it is cached as JSON. */
 export interface RpmHeader {
   name?: string;
@@ -52,6 +64,8 @@ export interface RpmHeader {
   /** LONGSIZE when present, else SIZE (installed size in bytes). */
   size?: number;
   modularityLabel?: string;
+  /** Paths of the package's files (no leading "/") that the analyzer keeps; absent when none (never set by parseHeaderBlob). */
+  files?: string[];
 }
 
 interface IndexEntry {
@@ -68,35 +82,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
  * (rpm itself tolerates padding after a header in the BerkeleyDB backend).
  */
 export function parseHeaderBlob(blob: Uint8Array): RpmHeader {
-  if (blob.length < 8) throw malformed(`header blob of ${blob.length} bytes is shorter than its 8-byte preamble`);
-  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-  const il = view.getInt32(0, false);
-  const dl = view.getInt32(4, false);
-  if (il <= 0 || il > MAX_INDEX_ENTRIES) throw malformed(`header blob has an invalid index entry count ${il}`);
-  if (dl < 0 || dl > MAX_DATA_SIZE) throw malformed(`header blob has an invalid data size ${dl}`);
-  const dataStart = 8 + il * INDEX_ENTRY_SIZE;
-  const dataEnd = dataStart + dl;
-  if (dataEnd > blob.length) {
-    throw malformed(`header blob is truncated: ${il} entries and ${dl} data bytes need ${dataEnd} bytes, got ${blob.length}`);
-  }
-
-  // Later entries win: "dribble" entries appended after the immutable region replace region ones (lib/header.c).
-  const wanted = new Set<number>(Object.values(RpmTag));
-  const entries = new Map<number, IndexEntry>();
-  for (let i = 0; i < il; i++) {
-    const at = 8 + i * INDEX_ENTRY_SIZE;
-    const tag = view.getInt32(at, false);
-    if (!wanted.has(tag)) continue;
-    const type = view.getUint32(at + 4, false);
-    const offset = view.getInt32(at + 8, false);
-    const count = view.getUint32(at + 12, false);
-    if (offset < 0 || offset >= dl) throw malformed(`tag ${tag}: data offset ${offset} is outside the ${dl}-byte data store`);
-    if (count === 0) throw malformed(`tag ${tag}: zero count`);
-    entries.set(tag, { type, offset, count });
-  }
-
-  const data = blob.subarray(dataStart, dataEnd);
-  const dataView = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const { data, dataView, entries } = readIndex(blob, HEADER_TAGS);
   const str = (tag: number): string | undefined => readString(data, tag, entries.get(tag));
   const int = (tag: number): number | undefined => readInteger(dataView, tag, entries.get(tag));
 
@@ -112,6 +98,101 @@ export function parseHeaderBlob(blob: Uint8Array): RpmHeader {
   assign(header, 'size', int(RpmTag.LONGSIZE) ?? int(RpmTag.SIZE));
   assign(header, 'modularityLabel', str(RpmTag.MODULARITYLABEL));
   return header;
+}
+
+interface HeaderIndex {
+  data: Uint8Array;
+  dataView: DataView;
+  entries: Map<number, IndexEntry>;
+}
+
+/** Checks the preamble and the index, and returns the entries of the `wanted` tags and the data store. */
+function readIndex(blob: Uint8Array, wanted: ReadonlySet<number>): HeaderIndex {
+  if (blob.length < 8) throw malformed(`header blob of ${blob.length} bytes is shorter than its 8-byte preamble`);
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const il = view.getInt32(0, false);
+  const dl = view.getInt32(4, false);
+  if (il <= 0 || il > MAX_INDEX_ENTRIES) throw malformed(`header blob has an invalid index entry count ${il}`);
+  if (dl < 0 || dl > MAX_DATA_SIZE) throw malformed(`header blob has an invalid data size ${dl}`);
+  const dataStart = 8 + il * INDEX_ENTRY_SIZE;
+  const dataEnd = dataStart + dl;
+  if (dataEnd > blob.length) {
+    throw malformed(`header blob is truncated: ${il} entries and ${dl} data bytes need ${dataEnd} bytes, got ${blob.length}`);
+  }
+
+  // Later entries win: "dribble" entries appended after the immutable region replace region ones (lib/header.c).
+  const entries = new Map<number, IndexEntry>();
+  for (let i = 0; i < il; i++) {
+    const at = 8 + i * INDEX_ENTRY_SIZE;
+    const tag = view.getInt32(at, false);
+    if (!wanted.has(tag)) continue;
+    const type = view.getUint32(at + 4, false);
+    const offset = view.getInt32(at + 8, false);
+    const count = view.getUint32(at + 12, false);
+    if (offset < 0 || offset >= dl) throw malformed(`tag ${tag}: data offset ${offset} is outside the ${dl}-byte data store`);
+    if (count === 0) throw malformed(`tag ${tag}: zero count`);
+    entries.set(tag, { type, offset, count });
+  }
+  const data = blob.subarray(dataStart, dataEnd);
+  return { data, dataView: new DataView(data.buffer, data.byteOffset, data.byteLength), entries };
+}
+
+/**
+ * The package's file paths (rpm's FILENAMES: DIRNAMES[DIRINDEXES[i]] + BASENAMES[i], or OLDFILENAMES in old
+ * headers), without the leading "/", keeping only those `keep` accepts. A header without a file list has none.
+ * An inconsistent list (counts that differ, a directory index out of range) throws AnalysisError('MALFORMED_FILE').
+ */
+export function parseHeaderFiles(blob: Uint8Array, keep: (path: string) => boolean): string[] {
+  const { data, dataView, entries } = readIndex(blob, FILE_TAGS);
+  const out: string[] = [];
+  const push = (full: string): void => {
+    let start = 0;
+    while (full.charCodeAt(start) === 0x2f /* "/" */) start++;
+    const path = start === 0 ? full : full.slice(start);
+    if (path !== '' && keep(path)) out.push(path);
+  };
+  const basenames = entries.get(RpmFileTag.BASENAMES);
+  if (basenames === undefined) {
+    const old = entries.get(RpmFileTag.OLDFILENAMES);
+    if (old !== undefined) for (const p of readStringArray(data, RpmFileTag.OLDFILENAMES, old)) push(p);
+    return out;
+  }
+  const dirIndexes = entries.get(RpmFileTag.DIRINDEXES);
+  const dirEntry = entries.get(RpmFileTag.DIRNAMES);
+  if (dirIndexes === undefined || dirEntry === undefined) throw malformed('file list: BASENAMES without DIRNAMES and DIRINDEXES');
+  const names = readStringArray(data, RpmFileTag.BASENAMES, basenames);
+  const dirs = readStringArray(data, RpmFileTag.DIRNAMES, dirEntry);
+  if (dirIndexes.type !== TagType.INT32) throw malformed(`tag ${RpmFileTag.DIRINDEXES}: expected INT32, got type ${dirIndexes.type}`);
+  if (dirIndexes.count !== names.length) throw malformed(`file list: ${names.length} basenames but ${dirIndexes.count} directory indexes`);
+  if (dirIndexes.offset + 4 * dirIndexes.count > dataView.byteLength) {
+    throw malformed(`tag ${RpmFileTag.DIRINDEXES}: ${dirIndexes.count} values at offset ${dirIndexes.offset} overrun the data store`);
+  }
+  for (let i = 0; i < names.length; i++) {
+    const d = dataView.getUint32(dirIndexes.offset + 4 * i, false);
+    const dir = dirs[d];
+    if (dir === undefined) throw malformed(`file list: directory index ${d} of file ${i} is out of range (${dirs.length} directories)`);
+    push(dir + (names[i] as string));
+  }
+  return out;
+}
+
+/** STRING_ARRAY: `count` NUL-terminated strings, all inside the data store. */
+function readStringArray(data: Uint8Array, tag: number, entry: IndexEntry): string[] {
+  if (entry.type !== TagType.STRING_ARRAY) throw malformed(`tag ${tag}: expected a string array, got type ${entry.type}`);
+  // Each string takes at least its NUL byte: a count beyond the remaining bytes is a lie, refused before looping.
+  if (entry.count > data.length - entry.offset) throw malformed(`tag ${tag}: ${entry.count} strings cannot fit in the data store`);
+  // Find the end of the last string with a byte loop, then decode once and split: much faster than one decode per
+  // string for the tens of thousands of names a file list has (a NUL byte never occurs inside a UTF-8 sequence, so
+  // splitting after decoding is the same as decoding each string; invalid bytes become U+FFFD either way).
+  let at = entry.offset;
+  for (let i = 0; i < entry.count; i++) {
+    while (at < data.length && data[at] !== 0) at++;
+    if (at >= data.length) throw malformed(`tag ${tag}: string ${i} is not NUL-terminated inside the data store`);
+    at++;
+  }
+  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8', entry.offset, at - 1);
+  const out = text.split('\0');
+  return out;
 }
 
 /** Sets only defined values so that the record stays free of `undefined` (it is compared and JSON-cached). */

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { AnalysisError } from '../../../core/index.js';
 import { analyzer, type RpmFact } from './index.js';
-import { parseHeaderBlob, RpmTag } from './parse-header.js';
+import { isLanguageEvidencePath } from '../owned-paths.js';
+import { parseHeaderBlob, parseHeaderFiles, RpmFileTag, RpmTag } from './parse-header.js';
 import { readBdbBlobs } from './read-bdb.js';
 import { readNdbBlobs } from './read-ndb.js';
 import { readSqliteBlobs } from './read-sqlite.js';
@@ -669,5 +670,121 @@ describe('rpm analyzer on synthetic databases', () => {
     const no = ['var/lib/rpm/Name', 'var/lib/rpm/rpmdb.sqlite-wal', 'root/var/lib/rpm/Packages', '/var/lib/rpm/Packages', 'var/lib/rpm'];
     for (const p of yes) assert.equal(analyzer.required(p), true, p);
     for (const p of no) assert.equal(analyzer.required(p), false, p);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// File lists (OS ownership of language packages)
+
+describe('parseHeaderFiles', () => {
+  const nvr: EntrySpec[] = [
+    { tag: RpmTag.NAME, type: T.STRING, value: 'python3-foo' },
+    { tag: RpmTag.VERSION, type: T.STRING, value: '1.2' },
+    { tag: RpmTag.RELEASE, type: T.STRING, value: '1.fc40' },
+    { tag: RpmTag.ARCH, type: T.STRING, value: 'noarch' },
+  ];
+  const dirs = ['/usr/bin/', '/usr/lib/python3.12/site-packages/foo-1.2.dist-info/', '/usr/share/doc/python3-foo/'];
+  const names = ['foo', 'METADATA', 'RECORD', 'README.md'];
+  const fileTags = (over: Partial<Record<'names' | 'dirs', string[]>> = {}): EntrySpec[] => [
+    { tag: RpmFileTag.BASENAMES, type: T.STRING_ARRAY, value: over.names ?? names },
+    { tag: RpmFileTag.DIRNAMES, type: T.STRING_ARRAY, value: over.dirs ?? dirs },
+  ];
+
+  /** headerBlob writes scalars only; DIRINDEXES is appended as rpm stores it (INT32 × count, 4-byte aligned). */
+  function withIndexes(entries: EntrySpec[], indexes: number[]): Buffer {
+    const blob = headerBlob(entries);
+    const il = blob.readInt32BE(0);
+    const dl = blob.readInt32BE(4);
+    const pad = (4 - (dl % 4)) % 4;
+    const entry = Buffer.alloc(16);
+    entry.writeInt32BE(RpmFileTag.DIRINDEXES, 0);
+    entry.writeUInt32BE(T.INT32, 4);
+    entry.writeInt32BE(dl + pad, 8);
+    entry.writeUInt32BE(indexes.length, 12);
+    const values = Buffer.alloc(4 * indexes.length);
+    indexes.forEach((v, i) => values.writeUInt32BE(v, 4 * i));
+    const pre = Buffer.alloc(8);
+    pre.writeInt32BE(il + 1, 0);
+    pre.writeInt32BE(dl + pad + values.length, 4);
+    return Buffer.concat([pre, blob.subarray(8, 8 + il * 16), entry, blob.subarray(8 + il * 16), Buffer.alloc(pad), values]);
+  }
+  const compressed = (indexes: number[], head: EntrySpec[] = nvr): Buffer => withIndexes([...head, ...fileTags()], indexes);
+
+  test('DIRNAMES[DIRINDEXES[i]] + BASENAMES[i], without the leading "/", in header order', () => {
+    const blob = compressed([0, 1, 1, 2]);
+    assert.deepEqual(parseHeaderFiles(blob, () => true), [
+      'usr/bin/foo',
+      'usr/lib/python3.12/site-packages/foo-1.2.dist-info/METADATA',
+      'usr/lib/python3.12/site-packages/foo-1.2.dist-info/RECORD',
+      'usr/share/doc/python3-foo/README.md',
+    ]);
+    assert.deepEqual(parseHeaderFiles(blob, isLanguageEvidencePath), ['usr/bin/foo', 'usr/lib/python3.12/site-packages/foo-1.2.dist-info/METADATA']);
+    // The other tags are read as before.
+    assert.equal(parseHeaderBlob(blob).name, 'python3-foo');
+    assert.equal(parseHeaderBlob(blob).files, undefined);
+  });
+
+  test('old headers: OLDFILENAMES; no file tags: no files', () => {
+    const old = headerBlob([...nvr, { tag: RpmFileTag.OLDFILENAMES, type: T.STRING_ARRAY, value: ['/usr/share/java/a.jar', '/etc/a.conf'] }]);
+    assert.deepEqual(parseHeaderFiles(old, isLanguageEvidencePath), ['usr/share/java/a.jar']);
+    assert.deepEqual(parseHeaderFiles(headerBlob(nvr), () => true), []);
+  });
+
+  const hostile: [string, () => Buffer][] = [
+    ['more basenames than directory indexes', () => compressed([0, 1])],
+    ['a directory index out of range', () => compressed([0, 1, 1, 7])],
+    ['BASENAMES without DIRNAMES', () => headerBlob([...nvr, { tag: RpmFileTag.BASENAMES, type: T.STRING_ARRAY, value: names }])],
+    ['DIRINDEXES of the wrong type', () => headerBlob([...nvr, ...fileTags(), { tag: RpmFileTag.DIRINDEXES, type: T.STRING, value: 'x' }])],
+    [
+      'a string array claiming a billion strings',
+      () => {
+        const b = headerBlob([...nvr, { tag: RpmFileTag.OLDFILENAMES, type: T.STRING_ARRAY, value: ['/usr/bin/x'] }]);
+        // The OLDFILENAMES entry is the last index entry: set its count.
+        const il = b.readInt32BE(0);
+        b.writeUInt32BE(1_000_000_000, 8 + (il - 1) * 16 + 12);
+        return b;
+      },
+    ],
+    [
+      'a string array running off the data store',
+      () => {
+        const b = headerBlob([...nvr, { tag: RpmFileTag.OLDFILENAMES, type: T.STRING_ARRAY, value: ['/usr/bin/x', '/usr/bin/y'] }]);
+        b[b.length - 1] = 0x41; // the last NUL
+        return b;
+      },
+    ],
+  ];
+  for (const [name, make] of hostile) {
+    test(`hostile: ${name} is MALFORMED_FILE`, () => {
+      assert.throws(
+        () => parseHeaderFiles(make(), () => true),
+        (e: unknown) => e instanceof AnalysisError && e.code === 'MALFORMED_FILE',
+      );
+    });
+  }
+
+  test('the analyzer keeps the package when only its file list is broken, and merge emits ownedFiles', async () => {
+    const good = compressed([0, 1, 1, 2]);
+    const broken = compressed([0, 1, 1, 9], nvr.map((e) => (e.tag === RpmTag.NAME ? { ...e, value: 'python3-bar' } : e)));
+    const content = sqliteFile([good, broken]);
+    const path = 'var/lib/rpm/rpmdb.sqlite';
+    const fact = (await analyzer.analyze({ path, size: content.length, mode: 0o100644, content })) as RpmFact;
+    assert.deepEqual(
+      fact.packages.map((p) => [p.name, p.files]),
+      [
+        ['python3-foo', ['usr/bin/foo', 'usr/lib/python3.12/site-packages/foo-1.2.dist-info/METADATA']],
+        ['python3-bar', undefined],
+      ],
+    );
+    assert.equal(fact.warnings.length, 1);
+    assert.match(fact.warnings[0] ?? '', /^var\/lib\/rpm\/rpmdb\.sqlite: header 2 \(python3-bar\): .*directory index 9.*; its files are not listed$/);
+    const located = [{ path, layer: 0, fact }];
+    const out = analyzer.merge({ final: located, history: located, os: { family: 'fedora', version: '40', id: 'fedora' } });
+    const foo = out.packages?.find((p) => p.name === 'python3-foo');
+    assert.equal(foo?.purl, 'pkg:rpm/fedora/python3-foo@1.2-1.fc40?arch=noarch&distro=fedora-40');
+    assert.deepEqual(out.ownedFiles, {
+      'usr/bin/foo': foo?.purl,
+      'usr/lib/python3.12/site-packages/foo-1.2.dist-info/METADATA': foo?.purl,
+    });
   });
 });

@@ -9,6 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { shared } from '../../../../test/support/paths.js';
+import { isLanguageEvidencePath } from '../owned-paths.js';
 import { analyzer, type RpmFact, type RpmRecord } from './index.js';
 
 const FIELDS = ['NAME', 'EPOCH', 'VERSION', 'RELEASE', 'ARCH', 'LICENSE', 'SOURCERPM', 'VENDOR', 'LONGSIZE', 'MODULARITYLABEL'] as const;
@@ -31,10 +32,25 @@ function rpm(args: string[]): string {
   return execFileSync('rpm', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: work } });
 }
 
-/** `rpm -qa` of a database directory, as records shaped like ours ("(none)" = absent), gpg-pubkey left out. */
+/**
+ * `rpm -qa` of a database directory, as records shaped like ours ("(none)" = absent), gpg-pubkey left out. The
+ * files are rpm's FILENAMES, filtered by the predicate the analyzer applies (the filter is what is under test
+ * elsewhere; here it is rpm's path reconstruction that the reader must agree with).
+ */
 function rpmQuery(dbpath: string, backend: 'bdb_ro' | 'sqlite'): RpmRecord[] {
+  const db = ['--dbpath', dbpath, '--define', `_db_backend ${backend}`];
+  const files = new Map<string, string[]>();
+  // %{=TAG} repeats a scalar tag on every line of the FILENAMES iteration.
+  const fileLines = rpm([...db, '-qa', '--queryformat', '[%{=NAME}\\t%{=ARCH}\\t%{=VERSION}-%{=RELEASE}\\t%{FILENAMES}\\n]']);
+  for (const line of fileLines.split('\n').filter(Boolean)) {
+    const [name, arch, vr, file] = line.split('\t') as [string, string, string, string];
+    const p = file.replace(/^\/+/, '');
+    if (!isLanguageEvidencePath(p)) continue;
+    const k = `${name}\t${arch}\t${vr}`;
+    files.set(k, [...(files.get(k) ?? []), p]);
+  }
   const qf = FIELDS.map((f) => `%{${f}}`).join('\\t') + '\\n';
-  const out = rpm(['--dbpath', dbpath, '--define', `_db_backend ${backend}`, '-qa', '--queryformat', qf]);
+  const out = rpm([...db, '-qa', '--queryformat', qf]);
   return out
     .split('\n')
     .filter(Boolean)
@@ -51,6 +67,8 @@ function rpmQuery(dbpath: string, backend: 'bdb_ro' | 'sqlite'): RpmRecord[] {
       set('sourceRpm', sourceRpm, String);
       set('size', size, Number);
       set('modularityLabel', modularityLabel, String);
+      const kept = files.get(`${name}\t${arch}\t${version}-${release}`);
+      if (kept) r.files = kept;
       return r;
     })
     .filter((r) => r.name !== 'gpg-pubkey');
@@ -131,5 +149,60 @@ describe('rpm analyzer agrees with rpm -qa', () => {
       'pkg:rpm/fedora/tg-multilib@3.0-7?arch=i686&distro=fedora-40',
       'pkg:rpm/fedora/tg-multilib@3.0-7?arch=x86_64&distro=fedora-40',
     ]);
+  });
+
+  test('a package with real files (rpmbuild): kept files = rpm -ql filtered, owned by that package after merge', async () => {
+    const top = path.join(work, 'build-files');
+    const spec = path.join(work, 'files.spec');
+    // Files of the kinds a distribution package carries: Python metadata, a jar, a program, and docs (dropped).
+    const files = [
+      '/usr/lib/python3.12/site-packages/tgfoo-1.0.dist-info/METADATA',
+      '/usr/lib/python3.12/site-packages/tgfoo/__init__.py',
+      '/usr/share/java/tgfoo.jar',
+      '/usr/bin/tgfoo',
+      '/usr/share/doc/tgfoo/README',
+    ];
+    writeFileSync(
+      spec,
+      [
+        'Name: python3-tgfoo',
+        'Version: 1.0',
+        'Release: 1',
+        'License: MIT',
+        'BuildArch: noarch',
+        'Summary: test',
+        '%description',
+        'Tollgate file-list test package.',
+        '%install',
+        ...files.map((f) => `mkdir -p %{buildroot}${path.posix.dirname(f)} && echo x > %{buildroot}${f}`),
+        '%files',
+        ...files,
+        '',
+      ].join('\n'),
+    );
+    execFileSync('rpmbuild', ['--define', `_topdir ${top}`, '--define', '_rpmdir %{_topdir}/out', '--define', '__os_install_post %{nil}', '-bb', spec], {
+      stdio: 'pipe',
+      env: { ...process.env, HOME: work },
+    });
+    const built = path.join(top, 'out', 'noarch', 'python3-tgfoo-1.0-1.noarch.rpm');
+    const db = path.join(work, 'rpmdb-files');
+    mkdirSync(db);
+    rpm(['--dbpath', db, '--define', '_db_backend sqlite', '--initdb']);
+    rpm(['--dbpath', db, '--define', '_db_backend sqlite', '-i', '--justdb', '--nodeps', '--noscripts', built]);
+
+    const listed = rpm(['--dbpath', db, '--define', '_db_backend sqlite', '-ql', 'python3-tgfoo']).split('\n').filter(Boolean);
+    assert.deepEqual([...listed].sort(), [...files].sort(), 'rpm -ql lists what the spec installed');
+    const want = listed.map((f) => f.slice(1)).filter(isLanguageEvidencePath);
+    assert.deepEqual(want.sort(), ['usr/bin/tgfoo', 'usr/lib/python3.12/site-packages/tgfoo-1.0.dist-info/METADATA', 'usr/share/java/tgfoo.jar']);
+
+    const content = readFileSync(path.join(db, 'rpmdb.sqlite'));
+    const fact = (await analyzer.analyze({ path: 'var/lib/rpm/rpmdb.sqlite', size: content.length, mode: 0o100644, content })) as RpmFact;
+    assert.deepEqual(fact.warnings, []);
+    assert.deepEqual([...(fact.packages[0]?.files ?? [])].sort(), want);
+    const located = [{ path: 'var/lib/rpm/rpmdb.sqlite', layer: 0, fact }];
+    const out = analyzer.merge({ final: located, history: located, os: { family: 'fedora', version: '40', id: 'fedora' } });
+    const purl = out.packages?.[0]?.purl;
+    assert.equal(purl, 'pkg:rpm/fedora/python3-tgfoo@1.0-1?arch=noarch&distro=fedora-40');
+    assert.deepEqual(out.ownedFiles, Object.fromEntries(want.map((f) => [f, purl])));
   });
 });
