@@ -28,7 +28,7 @@ export function buildProgram(onExit: (code: number) => void): Command {
 
   const sbom = program
     .command('sbom')
-    .summary('list the OS packages of an image as an SBOM')
+    .summary('list the OS packages and application dependencies of an image as an SBOM')
     .description(
       'Read an image and write its software bill of materials.\n\n' +
         'SOURCE is a registry reference (alpine:3.19, ghcr.io/org/app@sha256:…, optional registry: prefix),\n' +
