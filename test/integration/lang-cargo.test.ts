@@ -22,7 +22,7 @@ import { analyzer as cargoAnalyzer } from '../../src/analyzers/lang/cargo/index.
 import { buildElf, sectionHeaderOffset } from '../support/elf-builder.js';
 import { analyzer as releaseAnalyzer } from '../../src/analyzers/os/release/index.js';
 import { inspect } from '../../src/scan/index.js';
-import { buildImage, buildLayer, makeTar, writeOciLayout, type TarEntry } from '../support/image-builder.js';
+import { type TarEntry, ociImageSource } from '../support/image-builder.js';
 import { pkgdbCases, type ExpectedPackage } from '../support/pkgdb.js';
 
 const ANALYZERS = [releaseAnalyzer, cargoAnalyzer];
@@ -35,11 +35,8 @@ after(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-async function imageOf(entries: TarEntry[], name: string): Promise<string> {
-  const layer = await buildLayer(await makeTar(entries), 'gzip');
-  const layout = path.join(tmp, name);
-  await writeOciLayout(layout, [{ tag: 'test', image: buildImage([layer]) }]);
-  return `oci-dir:${layout}:test`;
+function imageOf(entries: TarEntry[], name: string): Promise<string> {
+  return ociImageSource(path.join(tmp, name), [entries]);
 }
 
 type Expected = ExpectedPackage & { relationship?: string; id?: string };

@@ -29,7 +29,7 @@ import type { Package } from '../../src/core/index.js';
 import { analyzer as javaAnalyzer, parseManifest } from '../../src/analyzers/lang/java/index.js';
 import { analyzer as releaseAnalyzer } from '../../src/analyzers/os/release/index.js';
 import { inspect } from '../../src/scan/index.js';
-import { buildImage, buildLayer, makeTar, writeOciLayout, type TarEntry } from '../support/image-builder.js';
+import { type TarEntry, ociImageSource } from '../support/image-builder.js';
 import { pkgdbCases, type ExpectedPackage } from '../support/pkgdb.js';
 import { makeZip, type ZipWriterEntry } from '../support/zip-writer.js';
 
@@ -43,12 +43,8 @@ after(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-async function imageOf(layers: TarEntry[][], name: string): Promise<string> {
-  const built = [];
-  for (const entries of layers) built.push(await buildLayer(await makeTar(entries), 'gzip'));
-  const layout = path.join(tmp, name);
-  await writeOciLayout(layout, [{ tag: 'test', image: buildImage(built) }]);
-  return `oci-dir:${layout}:test`;
+function imageOf(layers: TarEntry[][], name: string): Promise<string> {
+  return ociImageSource(path.join(tmp, name), layers);
 }
 
 function need(cmd: string, args: string[], pkg: string): void {

@@ -19,7 +19,7 @@ import type { Package } from '../../src/core/index.js';
 import { analyzer as pythonAnalyzer } from '../../src/analyzers/lang/python/index.js';
 import { analyzer as releaseAnalyzer } from '../../src/analyzers/os/release/index.js';
 import { inspect } from '../../src/scan/index.js';
-import { buildImage, buildLayer, entriesFromDir, makeTar, writeOciLayout, type TarEntry } from '../support/image-builder.js';
+import { entriesFromDir, type TarEntry, ociImageSource } from '../support/image-builder.js';
 import { pkgdbCases, type ExpectedPackage } from '../support/pkgdb.js';
 
 const ANALYZERS = [releaseAnalyzer, pythonAnalyzer];
@@ -32,11 +32,8 @@ after(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-async function imageOf(entries: TarEntry[], name: string): Promise<string> {
-  const layer = await buildLayer(await makeTar(entries), 'gzip');
-  const layout = path.join(tmp, name);
-  await writeOciLayout(layout, [{ tag: 'test', image: buildImage([layer]) }]);
-  return `oci-dir:${layout}:test`;
+function imageOf(entries: TarEntry[], name: string): Promise<string> {
+  return ociImageSource(path.join(tmp, name), [entries]);
 }
 
 type Expected = ExpectedPackage & { dev?: boolean; relationship?: string };

@@ -235,3 +235,11 @@ export async function writeDockerArchive(file: string, image: BuiltImage, layerT
   const archive = await makeTar(entries);
   await writeFile(file, gzip ? zlib.gzipSync(archive) : archive);
 }
+
+/** Writes a one-image OCI layout at `dir` (tag "test") from layers of tar entries; returns its `oci-dir:` source. */
+export async function ociImageSource(dir: string, layers: TarEntry[][], compression: LayerCompression = 'gzip'): Promise<string> {
+  const built: BuiltLayer[] = [];
+  for (const entries of layers) built.push(await buildLayer(await makeTar(entries), compression));
+  await writeOciLayout(dir, [{ tag: 'test', image: buildImage(built) }]);
+  return `oci-dir:${dir}:test`;
+}
