@@ -82,7 +82,11 @@ export function lockFormatOf(path: string): LockFormat | undefined {
   else if (endsWithFile(path, 'yarn.lock')) format = 'yarn';
   else if (endsWithFile(path, 'pnpm-lock.yaml')) format = 'pnpm';
   else return undefined;
-  return path.startsWith('node_modules/') || path.includes('/node_modules/') ? undefined : format;
+  if (path.startsWith('node_modules/') || path.includes('/node_modules/')) return undefined;
+  // Debian's module directories hold installed packages (like node_modules); a lockfile there is the upstream
+  // project's development lock shipped by accident, not a project of the image.
+  if (path.startsWith('usr/share/nodejs/') || path.startsWith('usr/lib/nodejs/')) return undefined;
+  return format;
 }
 
 const PARSERS: Record<LockFormat, (content: Buffer) => LockParse> = {
@@ -173,7 +177,7 @@ function mergeLock(path: string, fact: NpmLockFact, firstLayer: Map<string, numb
 
 export const analyzer: Analyzer<NpmFact> = {
   id: 'npm',
-  version: 1,
+  version: 2,
   kind: 'lang-pkg',
   maxFileSize: MAX_FILE_SIZE,
   coverage: [

@@ -50,3 +50,9 @@ test('resolveNodeModule: nearest node_modules first, then each ancestor', () => 
   assert.equal(resolveNodeModule('other/node_modules/@s/x', 'b', exists), 'node_modules/b');
   assert.equal(resolveNodeModule('app/node_modules/a', 'zzz', exists), undefined);
 });
+
+test('lockfiles inside Debian node module directories are not projects', () => {
+  assert.equal(lockFormatOf('usr/share/nodejs/postcss/pnpm-lock.yaml'), undefined);
+  assert.equal(lockFormatOf('usr/lib/nodejs/foo/package-lock.json'), undefined);
+  assert.equal(lockFormatOf('srv/app/pnpm-lock.yaml'), 'pnpm');
+});
