@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { isTollgateError, type EventSink, type TollgateEvent } from '../core/index.js';
 
 /**
@@ -78,6 +78,17 @@ export function createOutput(opts: { quiet?: boolean; debug?: boolean } = {}): O
       clear();
       if (!file || file === '-') {
         await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+        return;
+      }
+      // A device, FIFO or other special file (`-o /dev/null`, `-o /dev/stdout`) is written in place: renaming over
+      // it would replace it with a regular file.
+      const existing = await stat(file).catch(() => undefined);
+      if (existing && !existing.isFile()) {
+        await new Promise<void>((resolve, reject) => {
+          const ws = createWriteStream(file, { flags: 'w' });
+          ws.on('error', reject);
+          ws.end(text, () => resolve());
+        });
         return;
       }
       // Write beside the target and rename, so an interrupted run never leaves a half-written report.

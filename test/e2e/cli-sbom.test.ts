@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { buildImage, buildLayer, makeTar, writeOciLayout } from '../support/image-builder.js';
 import { hasStackTrace, runCli } from '../support/cli.js';
@@ -67,6 +68,16 @@ describe('tollgate CLI', () => {
       assert.equal(r.stdout, '');
       check(JSON.parse(await readFile(out, 'utf8')) as Record<string, unknown>);
     }
+  });
+
+  test('-o onto a FIFO writes into it and leaves it a FIFO (as -o /dev/null must stay a device)', async () => {
+    const fifo = path.join(tmp, 'out.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = new Promise<string>((resolve, reject) => readFile(fifo, 'utf8').then(resolve, reject));
+    const r = await runCli(['sbom', image, '-f', 'json', '-o', fifo, '--quiet'], { env: env() });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(await reader, /"packages"/);
+    assert.ok((await stat(fifo)).isFIFO());
   });
 
   test('bad input: clear errors, right exit codes, no stack traces, no output file', async () => {
