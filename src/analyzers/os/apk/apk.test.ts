@@ -2,10 +2,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { ApkMetadata, FileEntry, OperatingSystem } from '../../../core/index.js';
-import type { Analyzer, AnalyzerOutput, Located } from '../../analyzer.js';
+import type { ApkMetadata } from '../../../core/index.js';
+import type { Located } from '../../analyzer.js';
 import { shared } from '../../../../test/support/paths.js';
-import { analyzer as release } from '../release/index.js';
+import { runOnFolder } from '../../../../test/support/analyzer-run.js';
 import { analyzer, type ApkFact } from './index.js';
 import { parseApkInstalled, splitApkLicense } from './parse-apk-installed.js';
 
@@ -24,34 +24,7 @@ interface Expected {
   packages: ExpectedPackage[];
 }
 
-function caseFiles(dir: string, rel = ''): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(path.join(dir, rel)).sort()) {
-    const relPath = rel ? `${rel}/${name}` : name;
-    if (statSync(path.join(dir, relPath)).isDirectory()) out.push(...caseFiles(dir, relPath));
-    else if (relPath !== 'expected.json') out.push(relPath);
-  }
-  return out;
-}
-
-async function factsOf<F>(a: Analyzer<F>, dir: string): Promise<Located<F>[]> {
-  const facts: Located<F>[] = [];
-  for (const rel of caseFiles(dir)) {
-    if (!a.required(rel)) continue;
-    const content = readFileSync(path.join(dir, rel));
-    const file: FileEntry = { path: rel, size: content.length, mode: 0o100644, content };
-    const fact = await a.analyze(file);
-    if (fact !== undefined) facts.push({ path: rel, layer: 0, fact: JSON.parse(JSON.stringify(fact)) as F });
-  }
-  return facts;
-}
-
-async function scan(dir: string): Promise<{ out: AnalyzerOutput; os: OperatingSystem | undefined }> {
-  const osFacts = await factsOf(release, dir);
-  const os = release.merge({ final: osFacts, history: osFacts }).os;
-  const facts = await factsOf(analyzer, dir);
-  return { out: analyzer.merge({ final: facts, history: facts, os }), os };
-}
+const scan = (dir: string) => runOnFolder(analyzer, dir);
 
 const key = (name: string, version: string, arch: string | undefined): string => `${name} ${version} ${arch ?? ''}`;
 
