@@ -77,6 +77,15 @@ export class AnalysisError extends TollgateError {
   }
 }
 
+/** The vulnerability database or one of its feeds: missing, corrupt, malformed upstream data, failed update. */
+export type VulnDbErrorCode = 'MALFORMED_FEED' | 'FEED_NOT_FOUND' | 'DB_MISSING' | 'DB_CORRUPT' | 'DB_SCHEMA' | 'UPDATE_FAILED' | 'UPDATE_IN_PROGRESS';
+export class VulnDbError extends TollgateError {
+  readonly domain = 'vulndb';
+  constructor(readonly code: VulnDbErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 export function isTollgateError(e: unknown): e is TollgateError {
   return e instanceof TollgateError;
 }

@@ -46,6 +46,17 @@ export interface LayerDescriptor extends LayerRef {
   size?: number;
 }
 
+/** Stored bytes of a layer, see ImageSource.openRawLayer. */
+export type RawLayer = {
+  verified: boolean;
+  /** Stored size when the descriptor does not give it (docker archives). */
+  size?: number;
+} & (
+  | { stream: NodeJS.ReadableStream; file?: undefined }
+  /** A file range (inclusive `end`): a reader in another thread opens it itself, nothing passes through this one. */
+  | { file: { path: string; start?: number; end?: number }; stream?: undefined }
+);
+
 /** A source opened for reading: metadata plus a way to stream every layer once. */
 export interface ImageSource {
   readonly metadata: ImageMetadata;
@@ -56,6 +67,12 @@ export interface ImageSource {
    * A `dir:` source has no tar: its single layer is walked with `walkRoot` instead.
    */
   openLayer(index: number, signal?: AbortSignal): Promise<NodeJS.ReadableStream>;
+  /**
+   * The layer's bytes as stored (compressed), for a reader that verifies and decompresses them itself, e.g. in a
+   * worker thread (`openVerifiedLayer` in src/oci does it). `verified` says whether this stream already checks the
+   * blob digest and size; when false the reader MUST check them against the descriptor (`digest`, `size`).
+   */
+  openRawLayer?(index: number, signal?: AbortSignal): Promise<RawLayer>;
   /** For `dir:` sources: the root directory to walk instead of a tar stream. */
   readonly root?: string;
   close(): Promise<void>;

@@ -6,3 +6,5 @@ export type * from './file.js';
 export type * from './image.js';
 export * from './events.js';
 export type * from './sbom.js';
+export * from './advisory.js';
+export type * from './finding.js';

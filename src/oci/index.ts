@@ -7,3 +7,4 @@ export { parseManifestOrIndex, parseImageConfig, parsePlatform, formatPlatform, 
 export { parseReference, type ImageReference } from './reference.js';
 export type { RegistryReader } from './sources/registry.js';
 export { RegistryClient, type RegistryClientOptions, type Credentials } from './registry/index.js';
+export { openVerifiedLayer } from './sources/blob-image.js';

@@ -11,7 +11,9 @@ import {
 } from '../core/index.js';
 import { JsonCache, defaultCacheDir, toolVersion } from '../infra/index.js';
 import { LayerCollector, analyzerFingerprint, analyzers as registry, mergeLayers, type Analyzer, type LayerFacts } from '../analyzers/index.js';
-import { openSource, walkDirectory, walkTar, type DecompressLimits, type RegistryReader } from '../oci/index.js';
+import { openSource, walkDirectory, type DecompressLimits, type RegistryReader } from '../oci/index.js';
+import { LayerWorkerPool } from './layer-pool.js';
+import { rawStream, readLayerFacts, walkLayerTar } from './layer-read.js';
 
 /** Bump when the shape of cached LayerFacts changes. */
 const LAYER_CACHE_FORMAT = 1;
@@ -32,6 +34,11 @@ export interface InspectOptions {
   signal?: AbortSignal;
   /** The analyzers to run (default: the whole registry). The layer cache key follows the choice. */
   analyzers?: readonly Analyzer[];
+  /**
+   * Read layers in worker threads (default true). Layers of sources that cannot hand over their stored bytes, and
+   * analyzer lists that are not drawn from the registry (a worker rebuilds the list by id), are read in-process.
+   */
+  workers?: boolean;
 }
 
 function layerRef(l: LayerDescriptor): LayerRef {
@@ -50,6 +57,8 @@ async function analyzeLayer(
   events: EventSink,
   signal: AbortSignal,
   analyzers: readonly Analyzer[],
+  pool: LayerWorkerPool | undefined,
+  limits: DecompressLimits | undefined,
 ): Promise<LayerFacts> {
   const key = layer.diffId ? `v${LAYER_CACHE_FORMAT}|${layer.diffId}|${analyzerFingerprint(analyzers)}` : undefined;
   const total = source.layers.length;
@@ -69,30 +78,38 @@ async function analyzeLayer(
     ...(layer.size !== undefined ? { size: layer.size } : {}),
     cached: false,
   });
-  const collector = new LayerCollector(analyzers);
-  const walkOpts = {
-    wants: collector.wants,
-    maxFileSize: collector.maxFileSize,
-    onFile: collector.onFile,
-    onWarning: collector.onWarning,
-    signal,
+  let last = 0;
+  const onProgress = (bytes: number) => {
+    const now = Date.now();
+    if (now - last < 100) return;
+    last = now;
+    events({ type: 'layer-progress', index: layer.index, bytes });
   };
-  let walk;
+  let facts: LayerFacts;
+  let entries: number;
   if (source.root !== undefined) {
-    walk = await walkDirectory(source.root, walkOpts);
+    const collector = new LayerCollector(analyzers);
+    const walk = await walkDirectory(source.root, {
+      wants: collector.wants,
+      maxFileSize: collector.maxFileSize,
+      onFile: collector.onFile,
+      onWarning: collector.onWarning,
+      signal,
+    });
+    facts = collector.finish(walk);
+    entries = walk.entries;
+  } else if (pool && source.openRawLayer) {
+    ({ facts, entries } = await pool.read(layer, await source.openRawLayer(layer.index, signal), onProgress, signal));
+  } else if (source.openRawLayer) {
+    const raw = await source.openRawLayer(layer.index, signal);
+    const desc = raw.size !== undefined ? { ...layer, size: raw.size } : layer;
+    ({ facts, entries } = await readLayerFacts(rawStream(raw), desc, { verified: raw.verified, ...(limits ? { limits } : {}), analyzers, signal, onProgress }));
   } else {
-    const stream = (await source.openLayer(layer.index, signal)) as Readable;
-    let last = 0;
-    const onProgress = (bytes: number) => {
-      const now = Date.now();
-      if (now - last < 100) return;
-      last = now;
-      events({ type: 'layer-progress', index: layer.index, bytes });
-    };
-    walk = await walkTar(stream, { ...walkOpts, onProgress }, `layer ${layer.index} (${layer.digest ?? layer.diffId})`);
+    // The source's own stream is already verified and decompressed.
+    const tar = (await source.openLayer(layer.index, signal)) as Readable;
+    ({ facts, entries } = await walkLayerTar(tar, layer, { analyzers, signal, onProgress }));
   }
-  const facts = collector.finish(walk);
-  events({ type: 'layer-done', index: layer.index, cached: false, files: walk.entries });
+  events({ type: 'layer-done', index: layer.index, cached: false, files: entries });
   // Only a layer that was read to the end (digest and diffID verified) is cached.
   if (cache && key) {
     await cache.put('layers', key, facts).catch((e: unknown) => {
@@ -123,16 +140,23 @@ export async function inspectSource(source: ImageSource, options: InspectOptions
   const cache = options.cacheDir === false ? undefined : new JsonCache(options.cacheDir ?? defaultCacheDir());
   const abort = new AbortController();
   const onAbort = () => abort.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
   const concurrency = options.concurrency ?? Math.min(3, Math.max(2, os.availableParallelism()));
+  // Workers rebuild the analyzer list by id, so they can only run analyzers of the registry.
+  const useWorkers = options.workers !== false && source.openRawLayer !== undefined && analyzers.every((a) => registry.includes(a));
+  const pool = useWorkers ? new LayerWorkerPool(concurrency, analyzers.map((a) => a.id), options.limits) : undefined;
   let layerFacts: LayerFacts[];
   try {
-    layerFacts = await mapLimit(source.layers, concurrency, (layer) => analyzeLayer(source, layer, cache, events, abort.signal, analyzers));
+    layerFacts = await mapLimit(source.layers, concurrency, (layer) =>
+      analyzeLayer(source, layer, cache, events, abort.signal, analyzers, pool, options.limits),
+    );
   } catch (e) {
     abort.abort(e);
     throw e;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    await pool?.close();
   }
   const merged = mergeLayers(layerFacts, analyzers);
   const refs = source.layers.map(layerRef);

@@ -20,6 +20,8 @@ export interface BlobStore {
   readBlob(desc: Pick<Descriptor, 'digest' | 'mediaType' | 'size'>, what: string): Promise<Buffer>;
   /** Streams a blob; the stream MUST error if the bytes do not match `desc.digest`/`desc.size`. */
   openBlob(desc: Descriptor, signal?: AbortSignal): Promise<Readable>;
+  /** The file holding a blob, unverified, for readers that verify it themselves (see ImageSource.openRawLayer). */
+  blobFile?(desc: Descriptor): Promise<string>;
   close?(): Promise<void>;
 }
 
@@ -185,6 +187,13 @@ export function blobImageSource(
       const raw = await store.openBlob(desc, signal);
       // The store verifies digest and size of the raw blob itself.
       return openVerifiedLayer(raw, layer, limits, true);
+    },
+    async openRawLayer(index: number, signal?: AbortSignal) {
+      const layer = layers[index];
+      if (!layer) throw new ImageError('NOT_FOUND', `no layer ${index}`);
+      const desc = img.manifest.layers[index]!;
+      if (store.blobFile) return { file: { path: await store.blobFile(desc) }, verified: false };
+      return { stream: await store.openBlob(desc, signal), verified: true };
     },
     async close() {
       await store.close?.();

@@ -246,6 +246,12 @@ export async function openDockerArchive(
         // No compressed digest in a docker archive: the diffID check covers the content.
         return openVerifiedLayer(raw, { ...layer, size: e.size }, limits, true);
       },
+      async openRawLayer(i: number) {
+        if (!layers[i]) throw new ImageError('NOT_FOUND', `no layer ${i}`);
+        const e = index.get(normalizeEntryPath(chosen.Layers[i]!)!)!;
+        // No compressed digest in a docker archive: the diffID check downstream covers the content.
+        return { file: { path: archivePath, start: e.offset, end: e.offset + e.size - 1 }, verified: true, size: e.size };
+      },
       async close() {
         await handle.close().catch(() => {});
         if (tmpDir) await rm(tmpDir, { recursive: true, force: true });

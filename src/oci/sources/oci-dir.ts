@@ -36,13 +36,18 @@ export class OciLayoutStore implements BlobStore {
     return bytes;
   }
 
-  async openBlob(desc: Descriptor): Promise<Readable> {
+  async blobFile(desc: Descriptor): Promise<string> {
     const file = this.blobPath(desc.digest);
     try {
       await stat(file);
     } catch (e) {
       throw new ImageError('NOT_FOUND', `blob ${desc.digest} is missing from the OCI layout ${this.root}`, { cause: e });
     }
+    return file;
+  }
+
+  async openBlob(desc: Descriptor): Promise<Readable> {
+    const file = await this.blobFile(desc);
     const out = new PassThrough({ highWaterMark: 1024 * 1024 });
     pipeline(createReadStream(file, { highWaterMark: 1024 * 1024 }), new DigestVerifier(desc.digest, `blob ${desc.digest}`, desc.size), out, (err) => {
       if (err && !out.destroyed) out.destroy(err);

@@ -1,0 +1,103 @@
+/**
+ * The normalised vulnerability data every feed produces and the matcher consumes (DESIGN.md §1: `Advisory`).
+ * Feeds keep their own identifiers; aliases (CVE ↔ GHSA ↔ DSA/DLA ↔ ALPINE …) link records that describe the same
+ * problem, so that one problem becomes one finding.
+ */
+
+/** Severity scale of the report (Trivy's names; NEGLIGIBLE is Debian's `unimportant`). */
+export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'NEGLIGIBLE' | 'UNKNOWN';
+
+export const SEVERITIES: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NEGLIGIBLE', 'UNKNOWN'];
+
+/** Ecosystems advisories are keyed by: purl types (https://github.com/package-url/purl-spec). */
+export type Ecosystem = 'deb' | 'rpm' | 'apk' | 'npm' | 'pypi' | 'maven' | 'gem' | 'golang' | 'cargo' | 'nuget' | 'composer';
+
+export const ECOSYSTEMS: readonly Ecosystem[] = ['deb', 'rpm', 'apk', 'npm', 'pypi', 'maven', 'gem', 'golang', 'cargo', 'nuget', 'composer'];
+
+/** One CVSS assessment, as a vector plus the score its source states. */
+export interface CvssScore {
+  /** "2.0", "3.0", "3.1", "4.0". */
+  version: string;
+  vector: string;
+  score: number;
+  /** Who scored it: "nvd", "ghsa", "cna:<org>", "cisa-adp", "redhat", … */
+  source: string;
+}
+
+/** OSV range events (https://ossf.github.io/osv-schema/#affectedrangesevents-fields). */
+export type RangeEvent = { introduced: string } | { fixed: string } | { last_affected: string } | { limit: string };
+
+export interface VersionRange {
+  /** ECOSYSTEM: the ecosystem's own ordering; SEMVER: SemVer 2.0 precedence; GIT: commit hashes (not matchable on versions). */
+  type: 'ECOSYSTEM' | 'SEMVER' | 'GIT';
+  events: RangeEvent[];
+}
+
+/**
+ * What the vendor says about one package in one advisory.
+ *  - affected: vulnerable in the ranges/versions given (a fixed event is the remediation)
+ *  - fixed: (distro feeds) fixed in `fixed`; versions below are vulnerable
+ *  - unfixed: every version is vulnerable, no fix yet
+ *  - not-affected: the vendor says this package/release is not affected (a finding must not be raised)
+ *  - will-not-fix: vulnerable, the vendor will not fix it (Debian `<no-dsa>`/`<ignored>`, Red Hat "Will not fix")
+ *  - end-of-life: vulnerable, the release or package is out of support
+ */
+export type AffectedStatus = 'affected' | 'fixed' | 'unfixed' | 'not-affected' | 'will-not-fix' | 'end-of-life';
+
+export interface AffectedPackage {
+  ecosystem: Ecosystem;
+  /**
+   * For OS packages: the distribution release the statement is about, "<family>:<release>" with the family as
+   * `OperatingSystem.family` writes it and the release as the feed names it, normalised: "debian:12", "alpine:3.19",
+   * "ubuntu:22.04", "rhel:9", "wolfi:rolling". Absent for language ecosystems.
+   */
+  distro?: string;
+  /**
+   * Package name as the ecosystem's matcher looks it up: Debian/Ubuntu/RPM **source** package names, apk origin
+   * names, PEP 503-normalised PyPI names, "group:artifact" for Maven, module path for Go, "vendor/name" composer.
+   */
+  name: string;
+  status: AffectedStatus;
+  /** OSV-style ranges; for distro feeds a single ECOSYSTEM range {introduced: "0"}, {fixed: v} when fixed. */
+  ranges: VersionRange[];
+  /** Explicitly enumerated affected versions (OSV `versions`). */
+  versions?: string[];
+  /** Severity the source gives for this package (Debian urgency, OSV ecosystem_specific/database_specific). */
+  severity?: Severity;
+  /** Free text the vendor attaches (Debian tracker notes, Red Hat statements). */
+  note?: string;
+}
+
+export interface Advisory {
+  /** The feed's own id: GHSA-…, GO-…, PYSEC-…, RUSTSEC-…, CVE-…, DSA-…, ALPINE-CVE-… */
+  id: string;
+  /** Feed that produced it (feed module id: "osv", "debian", "alpine", …). */
+  source: string;
+  /** Other ids of the same problem (OSV aliases + upstream; CVE ids first). */
+  aliases: string[];
+  /** Related but different problems (OSV `related`). */
+  related?: string[];
+  summary?: string;
+  details?: string;
+  published?: string;
+  modified?: string;
+  /** Set when the advisory was withdrawn: it must never produce a finding. */
+  withdrawn?: string;
+  /** The source's overall severity (GHSA database_specific.severity, …). */
+  severity?: Severity;
+  cvss?: CvssScore[];
+  cwes?: string[];
+  references?: string[];
+  affected: AffectedPackage[];
+}
+
+/** Per-CVE enrichment kept apart from advisories (NVD / CVE 5 records, CISA KEV, EPSS). */
+export interface CveEnrichment {
+  cve: string;
+  cvss?: CvssScore[];
+  cwes?: string[];
+  description?: string;
+  published?: string;
+  kev?: { dateAdded: string; dueDate?: string; knownRansomware?: boolean; requiredAction?: string };
+  epss?: { score: number; percentile: number; date?: string };
+}
