@@ -15,6 +15,11 @@ export interface LayerFacts {
   /** Wanted paths present in this layer (with or without a fact): they hide the same path in lower layers. */
   shadowed: string[];
   warnings: string[];
+  /**
+   * Wanted files that could not be analysed (unreadable, over a size limit, an analyzer failed on them): the
+   * inventory may miss packages there, so a vulnerability scan over it is not complete. Also in `warnings`.
+   */
+  gaps?: string[];
 }
 
 /** Identifies the analyzers and their versions: part of every layer-cache key (DESIGN.md §3.4). */
@@ -27,6 +32,7 @@ export class LayerCollector {
   private readonly facts: Record<string, Record<string, unknown>> = {};
   private readonly seen = new Set<string>();
   readonly warnings: string[] = [];
+  readonly gaps: string[] = [];
 
   constructor(private readonly list: readonly Analyzer[] = registry) {}
 
@@ -49,6 +55,7 @@ export class LayerCollector {
       const limit = a.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
       if (file.size > limit) {
         this.warnings.push(`${a.id}: skipped ${file.path} (${file.size} bytes, limit ${limit})`);
+        this.gaps.push(`${a.id}: skipped ${file.path} (${file.size} bytes, limit ${limit})`);
         continue;
       }
       let fact: unknown;
@@ -57,20 +64,30 @@ export class LayerCollector {
       } catch (e) {
         // One malformed file must not hide the rest of the image; the warning makes the gap visible.
         this.warnings.push(`${a.id}: could not analyze ${file.path}: ${(e as Error).message}`);
+        this.gaps.push(`${a.id}: could not analyze ${file.path}`);
         continue;
       }
       if (fact !== undefined) (this.facts[a.id] ??= {})[file.path] = fact;
     }
   };
 
-  onWarning = (message: string): void => {
+  /** A warning with a path is about a wanted file the walker could not hand over: a gap in the inventory. */
+  onWarning = (message: string, path?: string): void => {
     this.warnings.push(message);
+    if (path !== undefined) this.gaps.push(message);
   };
 
   finish(walk: { whiteouts: string[]; opaqueDirs: string[]; shadowed: string[] }): LayerFacts {
     // Every wanted path present in this layer hides the lower layers' version, whether or not it yielded a fact.
     const shadowed = [...new Set([...walk.shadowed, ...this.seen])];
-    return { facts: this.facts, whiteouts: walk.whiteouts, opaqueDirs: walk.opaqueDirs, shadowed, warnings: this.warnings };
+    return {
+      facts: this.facts,
+      whiteouts: walk.whiteouts,
+      opaqueDirs: walk.opaqueDirs,
+      shadowed,
+      warnings: this.warnings,
+      ...(this.gaps.length ? { gaps: this.gaps } : {}),
+    };
   }
 }
 
@@ -82,6 +99,8 @@ export interface MergeResult {
   os?: OperatingSystem;
   packages: MergedPackage[];
   warnings: string[];
+  /** LayerFacts.gaps of every layer, prefixed with the layer index when there are several. */
+  gaps: string[];
 }
 
 function removeUnder(map: Map<string, Located<unknown>>, prefix: string, includeSelf: boolean): void {
@@ -101,6 +120,7 @@ export function mergeLayers(layers: readonly LayerFacts[], list: readonly Analyz
     history.set(a.id, []);
   }
   const warnings: string[] = [];
+  const gaps: string[] = [];
   layers.forEach((layer, index) => {
     for (const map of state.values()) {
       for (const d of layer.opaqueDirs) removeUnder(map, d, false);
@@ -117,6 +137,7 @@ export function mergeLayers(layers: readonly LayerFacts[], list: readonly Analyz
       }
     }
     for (const w of layer.warnings) warnings.push(layers.length > 1 ? `layer ${index}: ${w}` : w);
+    for (const g of layer.gaps ?? []) gaps.push(layers.length > 1 ? `layer ${index}: ${g}` : g);
   });
 
   let os: OperatingSystem | undefined;
@@ -149,5 +170,5 @@ export function mergeLayers(layers: readonly LayerFacts[], list: readonly Analyz
       }
     }
   }
-  return { ...(os ? { os } : {}), packages, warnings };
+  return { ...(os ? { os } : {}), packages, warnings, gaps };
 }

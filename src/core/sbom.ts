@@ -13,4 +13,9 @@ export interface SbomDocument {
   packages: Package[];
   /** Warnings about parts that could not be analysed (the SBOM may be incomplete there). */
   warnings: string[];
+  /**
+   * Parts that could not be analysed (unreadable or oversized package databases, analyzer failures): packages may
+   * be missing there, so a vulnerability scan of this document is incomplete. Each is also in `warnings`.
+   */
+  gaps?: string[];
 }

@@ -16,7 +16,7 @@ import { LayerWorkerPool } from './layer-pool.js';
 import { rawStream, readLayerFacts, walkLayerTar } from './layer-read.js';
 
 /** Bump when the shape of cached LayerFacts changes. */
-const LAYER_CACHE_FORMAT = 1;
+const LAYER_CACHE_FORMAT = 2;
 
 export interface InspectOptions {
   /** "os/arch[/variant]" for multi-platform images (default linux/amd64). */
@@ -174,6 +174,7 @@ export async function inspectSource(source: ImageSource, options: InspectOptions
     layers: [...source.layers],
     packages,
     warnings: merged.warnings,
+    ...(merged.gaps.length ? { gaps: merged.gaps } : {}),
   };
 }
 
