@@ -49,7 +49,8 @@ export interface AffectedPackage {
   /**
    * For OS packages: the distribution release the statement is about, "<family>:<release>" with the family as
    * `OperatingSystem.family` writes it and the release as the feed names it, normalised: "debian:12", "alpine:3.19",
-   * "ubuntu:22.04", "rhel:9", "wolfi:rolling". Absent for language ecosystems.
+   * "ubuntu:22.04", "redhat:9", "rocky:9", "alma:9", "wolfi:rolling" — exactly what `distroKey(os.family, os.version)`
+   * returns for an image of that release. Absent for language ecosystems.
    */
   distro?: string;
   /**
@@ -62,6 +63,15 @@ export interface AffectedPackage {
   ranges: VersionRange[];
   /** Explicitly enumerated affected versions (OSV `versions`). */
   versions?: string[];
+  /**
+   * Versions that are NOT affected, as requirement sets in the ecosystem's own syntax, for sources that state
+   * patched/unaffected requirements which OSV events cannot express exactly (RubySec `<=`/`=` bounds, FriendsOfPHP
+   * `>` bounds). Each inner array is one requirement whose constraints must all hold; each constraint is
+   * "OP VERSION" with OP one of `=`, `!=`, `>`, `>=`, `<`, `<=`, `~>` (`~>` only for gem, RubyGems' meaning:
+   * `v >= r && v.release < r.bump`), versions compared with the ecosystem's Comparator. Only set where needed;
+   * then `ranges` over-approximate and a version is affected iff it is in `ranges` AND satisfies none of these.
+   */
+  unaffected?: string[][];
   /** Severity the source gives for this package (Debian urgency, OSV ecosystem_specific/database_specific). */
   severity?: Severity;
   /** Free text the vendor attaches (Debian tracker notes, Red Hat statements). */
@@ -100,4 +110,39 @@ export interface CveEnrichment {
   published?: string;
   kev?: { dateAdded: string; dueDate?: string; knownRansomware?: boolean; requiredAction?: string };
   epss?: { score: number; percentile: number; date?: string };
+}
+
+/**
+ * The key distro advisories are stored and looked up under for an OS of `family` (OperatingSystem.family) and
+ * `version` (as the image writes it): the release granularity at which the distribution publishes its
+ * security data. Debian and RHEL-like: major version; Ubuntu: YY.MM; Alpine: major.minor ("edge" stays);
+ * Amazon Linux: 1 (2018.03 …), 2, 2023; rolling distributions: "rolling".
+ */
+export function distroKey(family: string, version: string): string {
+  const v = version.trim().toLowerCase();
+  const parts = v.split('.');
+  switch (family) {
+    case 'debian':
+      if (/^\d/.test(v)) return `debian:${parts[0]}`;
+      // "trixie/sid", "bookworm/sid" in debian_version of testing/unstable
+      return `debian:${v.includes('sid') ? 'unstable' : v}`;
+    case 'ubuntu':
+      return `ubuntu:${parts.slice(0, 2).join('.')}`;
+    case 'alpine':
+      return `alpine:${/^\d/.test(v) ? parts.slice(0, 2).join('.') : v}`;
+    case 'amazon':
+      return `amazon:${/^20\d\d\.\d\d/.test(v) ? '1' : parts[0]}`;
+    case 'wolfi':
+    case 'chainguard':
+      return `${family}:rolling`;
+    case 'redhat':
+    case 'centos':
+    case 'rocky':
+    case 'alma':
+    case 'oracle':
+    case 'fedora':
+      return `${family}:${parts[0]}`;
+    default:
+      return `${family}:${v}`;
+  }
 }
