@@ -16,6 +16,7 @@ export type { NativeSbom } from './json/encode-native-json.js';
 export { summarizeSbom } from './summary.js';
 export { classifyLicense, type LicenseClass } from './license.js';
 export { Property as SbomProperty } from './properties.js';
+export { decodeSbom, MAX_SBOM_BYTES, type DecodedSbom, type SbomAttestation, type SbomOrigin } from './decode/decode-sbom.js';
 
 export const SBOM_FORMATS = ['cyclonedx', 'spdx', 'json'] as const;
 export type SbomFormat = (typeof SBOM_FORMATS)[number];

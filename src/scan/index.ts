@@ -1,1 +1,2 @@
 export { inspect, inspectSource, type InspectOptions } from './inspect.js';
+export { scan, reportFor, refineReport, readSbomFile, openVulnStore, type ScanOptions } from './scan.js';

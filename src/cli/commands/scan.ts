@@ -1,0 +1,112 @@
+import { existsSync, statSync } from 'node:fs';
+import { UsageError, VulnDbError, type ScanReport } from '../../core/index.js';
+import { parseMinEpss, parseSeverityList, writeReport } from '../../report/index.js';
+import { inspect, readSbomFile, refineReport, reportFor, openVulnStore } from '../../scan/index.js';
+import { defaultDbPath, updateDb } from '../../vulndb/index.js';
+import { ExitCode, exitCodeFor } from '../exit-codes.js';
+import { createOutput, type Output } from '../output.js';
+import { registryFactory, type RegistryCliOptions } from '../registry-options.js';
+
+export interface ScanCliOptions extends RegistryCliOptions {
+  format: string;
+  output?: string;
+  severity?: string;
+  ignoreUnfixed?: boolean;
+  exitCode?: string;
+  ignorefile?: string;
+  vex?: string[];
+  db?: string;
+  skipDbUpdate?: boolean;
+  offline?: boolean;
+  onlyKev?: boolean;
+  minEpss?: string;
+  cacheDir?: string;
+  cache?: boolean;
+  quiet?: boolean;
+  debug?: boolean;
+}
+
+/** Trivy reads `.trivyignore` from the working directory by default; so do we (and its YAML form). */
+const DEFAULT_IGNORE_FILES = ['.trivyignore', '.trivyignore.yaml'];
+const STALE_HOURS = 24;
+
+function parseExitCode(v: string | undefined): number {
+  if (v === undefined) return 0;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 255) throw new UsageError('INVALID_ARGUMENT', `--exit-code must be an integer from 0 to 255, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/**
+ * Makes sure a database is there: built when missing, refreshed when stale, unless --skip-db-update/--offline.
+ * A failed refresh of a stale database is a warning (the scan goes on with it); a missing one is an error.
+ */
+async function ensureDb(dbPath: string, opts: ScanCliOptions, out: Output): Promise<void> {
+  const exists = existsSync(dbPath);
+  if (opts.skipDbUpdate || opts.offline) {
+    if (!exists) {
+      throw new VulnDbError('DB_MISSING', `no vulnerability database at ${dbPath}: run \`tollgate db update\` (or \`tollgate db update --from DIR\` offline)${opts.offline ? '' : ', or drop --skip-db-update'}`);
+    }
+    return;
+  }
+  const ageHours = exists ? (Date.now() - statSync(dbPath).mtimeMs) / 3_600_000 : Infinity;
+  if (exists && ageHours <= STALE_HOURS) return;
+  out.info(exists ? 'the vulnerability database is stale: updating it' : `no vulnerability database at ${dbPath}: downloading it`);
+  try {
+    await updateDb({ db: dbPath, events: out.events });
+  } catch (e) {
+    if (!exists) throw e;
+    out.events({ type: 'warning', message: `could not update the vulnerability database (${(e as Error).message}); scanning with the old one` });
+  }
+}
+
+export async function runScan(source: string, opts: ScanCliOptions): Promise<number> {
+  const out = createOutput(opts);
+  try {
+    const exitOnFindings = parseExitCode(opts.exitCode);
+    const severities = opts.severity !== undefined ? parseSeverityList(opts.severity) : undefined;
+    const minEpss = opts.minEpss !== undefined ? parseMinEpss(opts.minEpss) : undefined;
+    const ignoreFiles = opts.ignorefile !== undefined ? [opts.ignorefile] : DEFAULT_IGNORE_FILES.filter((f) => existsSync(f));
+    if (opts.ignorefile !== undefined && !existsSync(opts.ignorefile)) throw new UsageError('INVALID_CONFIG', `ignore file ${opts.ignorefile} not found`);
+    const dbPath = opts.db ?? defaultDbPath();
+    await ensureDb(dbPath, opts, out);
+    const store = openVulnStore(dbPath);
+    let report: ScanReport;
+    let seen = new Set<string>();
+    try {
+      const doc = source.startsWith('sbom:')
+        ? await readSbomFile(source.slice(5))
+        : await inspect(source, {
+            ...(opts.platform ? { platform: opts.platform } : {}),
+            cacheDir: opts.cache === false ? false : (opts.cacheDir ?? undefined),
+            registry: registryFactory(opts, out.events),
+            events: out.events,
+          });
+      // inspect() already reported the image's own warnings as it went.
+      if (!source.startsWith('sbom:')) seen = new Set(doc.warnings);
+      report = reportFor(doc, store, source.startsWith('sbom:') ? { sbomFile: source.slice(5) } : {});
+    } finally {
+      store.close();
+    }
+    report = await refineReport(report, {
+      ignoreFiles,
+      vexFiles: opts.vex ?? [],
+      ...(severities ? { severities } : {}),
+      ...(opts.ignoreUnfixed ? { ignoreUnfixed: true } : {}),
+      ...(opts.onlyKev ? { onlyKev: true } : {}),
+      ...(minEpss !== undefined ? { minEpss } : {}),
+    });
+    const color = opts.format === 'table' && !opts.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
+    await out.result(writeReport(report, opts.format, { color }), opts.output);
+    for (const w of report.warnings) if (!seen.has(w)) out.events({ type: 'warning', message: w });
+    out.done();
+    if (!report.complete) {
+      out.info('the scan is INCOMPLETE (see the warnings): some packages could not be analysed or matched');
+      return ExitCode.operational;
+    }
+    return report.summary.total > 0 && exitOnFindings > 0 ? exitOnFindings : ExitCode.ok;
+  } catch (e) {
+    out.error(e);
+    return exitCodeFor(e);
+  }
+}
