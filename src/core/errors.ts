@@ -12,7 +12,14 @@ export abstract class TollgateError extends Error {
 }
 
 /** Bad invocation or configuration: the user must change what they asked for. */
-export type UsageErrorCode = 'INVALID_ARGUMENT' | 'INVALID_REFERENCE' | 'INVALID_PLATFORM' | 'UNKNOWN_SOURCE' | 'INVALID_CONFIG';
+export type UsageErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_REFERENCE'
+  | 'INVALID_PLATFORM'
+  | 'UNKNOWN_SOURCE'
+  | 'INVALID_CONFIG'
+  // A file the command would create exists already (key pairs are never overwritten without --force).
+  | 'KEY_EXISTS';
 export class UsageError extends TollgateError {
   readonly domain = 'usage';
   constructor(readonly code: UsageErrorCode, message: string, options?: { cause?: unknown }) {
@@ -82,6 +89,63 @@ export type VulnDbErrorCode = 'MALFORMED_FEED' | 'FEED_NOT_FOUND' | 'DB_MISSING'
 export class VulnDbError extends TollgateError {
   readonly domain = 'vulndb';
   constructor(readonly code: VulnDbErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * Signing and verification (images, attestations). The same codes name why one signature was rejected
+ * (`RejectedSignature.code`), so every way of forging a signature has a stable code to test and to branch on.
+ */
+export type SignErrorCode =
+  // Verification outcomes: nothing found, or nothing that verifies.
+  | 'NO_SIGNATURES'
+  | 'NO_MATCHING_SIGNATURES'
+  | 'NO_ATTESTATIONS'
+  | 'NO_MATCHING_ATTESTATIONS'
+  // Why one signature or attestation was rejected.
+  | 'SIGNATURE_MISMATCH'
+  | 'SIGNATURE_MALFORMED'
+  | 'DIGEST_MISMATCH'
+  | 'WRONG_TYPE'
+  | 'ANNOTATION_MISMATCH'
+  | 'PAYLOAD_MALFORMED'
+  | 'PAYLOAD_TYPE_MISMATCH'
+  | 'PREDICATE_TYPE_MISMATCH'
+  | 'BLOB_DIGEST_MISMATCH'
+  | 'BLOB_MISSING'
+  | 'BUNDLE_MALFORMED'
+  | 'UNSUPPORTED_BUNDLE'
+  | 'KEY_NOT_VALID'
+  | 'REFERENCE_MISMATCH'
+  // Signing, attaching, saving and loading.
+  | 'NO_TRUSTED_KEYS'
+  | 'PREDICATE_INVALID'
+  | 'TOO_MANY_SIGNATURES'
+  | 'SIGNING_FAILED'
+  | 'LAYOUT_INVALID'
+  // Keys (src/sign/keys): reading, decrypting and writing key files and key references. Messages name the key's
+  // file or reference, never its material or password.
+  | 'WRONG_PASSWORD'
+  | 'MALFORMED_KEY'
+  | 'UNSUPPORTED_KEY'
+  | 'KEY_NOT_FOUND'
+  | 'KEY_UNAVAILABLE'
+  | 'KEY_WRITE_FAILED'
+  // Sigstore bundles (verify-bundle): inputs that cannot be used, and why a bundle did not verify.
+  | 'TRUSTED_ROOT_MISSING'
+  | 'TRUSTED_ROOT_INVALID'
+  | 'BUNDLE_UNVERIFIED'
+  | 'ARTIFACT_MISMATCH'
+  | 'IDENTITY_MISMATCH'
+  | 'CERTIFICATE_INVALID'
+  | 'KEY_NOT_TRUSTED'
+  | 'TLOG_INVALID'
+  | 'TLOG_ENTRY_MISMATCH'
+  | 'TIMESTAMP_INVALID';
+export class SignError extends TollgateError {
+  readonly domain = 'sign';
+  constructor(readonly code: SignErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
 }
