@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# One command from a fresh Debian 12 machine to an SBOM: installs what is missing, builds Tollgate, starts a local
-# registry, pushes a sample image built from this machine's package database, prints its SBOM, stops the registry.
-# Extra arguments go to `tollgate sbom` (e.g. --format spdx, --format json, -o sbom.json).
+# One command from a fresh Debian 12 machine to a vulnerability scan: installs what is missing, builds Tollgate,
+# builds the vulnerability database from the offline feed mirror (../shared/data/vulndb, or $TOLLGATE_VULNDB_MIRROR),
+# starts a local registry, pushes a sample image (this machine's package database + a small Node/Python app), scans
+# it, stops the registry. Extra arguments go to `tollgate scan` (e.g. --format json, --severity HIGH,CRITICAL);
+# `bash scripts/quickstart.sh sbom [flags]` prints the image's SBOM instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -7,7 +7,10 @@ import { inspect, type InspectOptions } from './scan/index.js';
 
 export * from './core/index.js';
 export { encodeSbom, summarizeSbom } from './sbom/index.js';
-export { inspect, inspectSource, type InspectOptions } from './scan/index.js';
+export { inspect, inspectSource, scan, type InspectOptions, type ScanOptions } from './scan/index.js';
+export { compareVersions, comparatorFor, type Comparator, updateDb, VulnStore, defaultDbPath } from './vulndb/index.js';
+export { writeReport, REPORT_FORMATS, filterReport, parseIgnoreFile, applyIgnoreRules, parseVex, applyVex } from './report/index.js';
+export { decodeSbom } from './sbom/index.js';
 export { RegistryClient, openSource, parseReference, type RegistryClientOptions, type ImageReference } from './oci/index.js';
 
 export interface SbomOptions extends Omit<InspectOptions, 'registry'> {
