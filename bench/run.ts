@@ -5,6 +5,7 @@
  *   npm run bench                          (builds, then runs dist/bench/run.js)
  *   node --import tsx bench/run.ts         (without a build; the CLI rows then use whatever dist/ holds)
  *
+ * Then runs bench/vuln.ts (db update, matching 1,000 packages, scan cold/warm).
  * options: --rounds N (default 3)   --no-trivy   --profile (one extra cold CLI run under --cpu-prof)
  *          --breakdown (time the layer-reading stages one by one, see breakdown.ts)
  *          --skip-build (use the existing layout, never run bench/build-image.sh)
@@ -571,6 +572,10 @@ async function main(): Promise<void> {
     harnessMaxRssKb: harnessRss,
   };
   await writeFile(path.join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  // The vulnerability side (db update, matching, scan cold/warm): bench/vuln.ts, in its own process.
+  const vuln = tsMode ? ['--import', 'tsx', path.join(root, 'bench', 'vuln.ts')] : [path.join(root, 'dist', 'bench', 'vuln.js')];
+  const code = await runInherit(node, [...vuln, '--rounds', String(args.rounds)], childEnv);
+  if (code !== 0) throw new Error(`bench/vuln failed (exit ${code})`);
 }
 
 main().catch((e: unknown) => {
