@@ -108,6 +108,118 @@ export function buildProgram(onExit: (code: number) => void): Command {
       onExit(await runDbStatus({ ...program.opts(), ...opts }));
     });
 
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  const formOption = () =>
+    new Option('--form <form>', 'storage: legacy (cosign sha256-<hex>.sig/.att tags), bundle (Sigstore bundle as an OCI 1.1 referrer), or both')
+      .choices(['both', 'legacy', 'bundle'])
+      .default('both');
+
+  const sign = program
+    .command('sign')
+    .summary('sign an image with a key and attach the signature as cosign does')
+    .description(
+      'Sign IMAGE with a private key, as `cosign sign --key` does. A tag is resolved to its digest and the digest is signed.\n' +
+        'The signature is stored as cosign stores it: a layer of the sha256-<hex>.sig image and/or a Sigstore bundle attached\n' +
+        'as an OCI 1.1 referrer (--form). Nothing is uploaded to a transparency log.',
+    )
+    .argument('<image>', 'image to sign (registry reference)')
+    .requiredOption('--key <file>', 'private key file')
+    .option('-a, --annotations <key=value>', 'annotation to sign with the image (repeatable)', collect, [])
+    .option('--recursive', 'also sign every platform image of a multi-platform index')
+    .addOption(formOption())
+    .option('--tlog-upload [bool]', 'accepted for cosign compatibility and ignored: nothing is uploaded to Rekor');
+  registryOptions(sign);
+  sign.action(async (image: string, opts: Record<string, unknown>) => {
+    const { runSign } = await import('./commands/sign.js');
+    onExit(await runSign(image, { ...program.opts(), ...opts } as unknown as Parameters<typeof runSign>[1]));
+  });
+
+  const verify = program
+    .command('verify')
+    .summary('verify the signatures of an image with public keys')
+    .description(
+      'Verify the signatures of IMAGE as `cosign verify --key` does: cosign sha256-<hex>.sig signatures and Sigstore bundle\n' +
+        'referrers, each checked against the keys and against the image digest. IMAGE is a registry reference or\n' +
+        'oci-dir:PATH[:TAG] (a layout written by `tollgate save` or `cosign save`; no registry needed).\n' +
+        'Prints the verified payloads (JSON) on stdout. Exit 0 only if at least one signature verifies, 1 if none does.',
+    )
+    .argument('<image>', 'image to verify')
+    .option('--key <file-or-dir>', 'trusted public key, or a directory of *.pub/*.pem keys (repeatable: any of them verifies)', collect)
+    .option('-a, --annotations <key=value>', 'require this annotation in the signed payload (repeatable)', collect, [])
+    .addOption(new Option('--output <format>', 'output format').choices(['json', 'text']).default('json'))
+    .option('--check-reference', "also require the payload's docker-reference to name this repository (cosign does not check it)");
+  registryOptions(verify);
+  verify.action(async (image: string, opts: Record<string, unknown>) => {
+    const { runVerify } = await import('./commands/verify.js');
+    onExit(await runVerify(image, { ...program.opts(), ...opts } as unknown as Parameters<typeof runVerify>[1]));
+  });
+
+  const attest = program
+    .command('attest')
+    .summary('attach a signed in-toto attestation (SLSA, SBOM, vulnerabilities, VEX…) to an image')
+    .description(
+      'Sign an in-toto statement about IMAGE (its digest) with PREDICATE as a DSSE envelope and attach it as cosign does:\n' +
+        'a layer of the sha256-<hex>.att image and/or a Sigstore bundle referrer (--form).',
+    )
+    .argument('<image>', 'image to attest (registry reference)')
+    .requiredOption('--key <file>', 'private key file')
+    .option('--type <type>', 'predicate type: slsaprovenance, slsaprovenance02, slsaprovenance1, link, spdx, spdxjson, cyclonedx, vuln, openvex, custom, or a URI', 'custom')
+    .requiredOption('--predicate <file>', 'the predicate file')
+    .option('--recursive', 'also attest every platform image of a multi-platform index')
+    .addOption(formOption())
+    .option('--tlog-upload [bool]', 'accepted for cosign compatibility and ignored: nothing is uploaded to Rekor');
+  registryOptions(attest);
+  attest.action(async (image: string, opts: Record<string, unknown>) => {
+    const { runAttest } = await import('./commands/attest.js');
+    onExit(await runAttest(image, { ...program.opts(), ...opts } as unknown as Parameters<typeof runAttest>[1]));
+  });
+
+  const verifyAttestation = program
+    .command('verify-attestation')
+    .summary('verify the attestations of an image with public keys')
+    .description(
+      'Verify the attestations of IMAGE of the given --type as `cosign verify-attestation --key` does (DSSE signature,\n' +
+        'payload type, subject digest, predicate type). IMAGE may be oci-dir:PATH[:TAG]. Prints each verified envelope\n' +
+        '(--output text) or the statements as a JSON array (--output json). Exit 0 only if at least one verifies.',
+    )
+    .argument('<image>', 'image whose attestations to verify')
+    .option('--key <file-or-dir>', 'trusted public key, or a directory of keys (repeatable)', collect)
+    .option('--type <type>', 'predicate type to look for (see attest --type)', 'custom')
+    .option('-a, --annotations <key=value>', "require this annotation on the statement's subject (repeatable)", collect, [])
+    .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'));
+  registryOptions(verifyAttestation);
+  verifyAttestation.action(async (image: string, opts: Record<string, unknown>) => {
+    const { runVerifyAttestation } = await import('./commands/verify-attestation.js');
+    onExit(await runVerifyAttestation(image, { ...program.opts(), ...opts } as unknown as Parameters<typeof runVerifyAttestation>[1]));
+  });
+
+  const save = program
+    .command('save')
+    .summary('save an image with its signatures and attestations as an OCI layout (air-gapped verification)')
+    .description(
+      'Write IMAGE (every platform), its cosign signature and attestation images and its OCI 1.1 referrers to an OCI image\n' +
+        'layout, as `cosign save` does. `tollgate verify oci-dir:PATH` then needs no registry; `tollgate load` pushes it back.',
+    )
+    .argument('<image>', 'image to save (registry reference)')
+    .requiredOption('--dir <path>', 'directory of the OCI layout (created if needed)');
+  registryOptions(save);
+  save.action(async (image: string, opts: Record<string, unknown>) => {
+    const { runSave } = await import('./commands/save.js');
+    onExit(await runSave(image, { ...program.opts(), ...opts } as unknown as Parameters<typeof runSave>[1]));
+  });
+
+  const load = program
+    .command('load')
+    .summary('push an OCI layout written by save (or cosign save) to a registry')
+    .description('Push the image, signatures, attestations and referrers of an OCI layout to IMAGE, as `cosign load` does.')
+    .argument('<image>', 'where to push (repository with optional tag)')
+    .requiredOption('--dir <path>', 'directory of the OCI layout');
+  registryOptions(load);
+  load.action(async (image: string, opts: Record<string, unknown>) => {
+    const { runLoad } = await import('./commands/load.js');
+    onExit(await runLoad(image, { ...program.opts(), ...opts } as unknown as Parameters<typeof runLoad>[1]));
+  });
+
   const cache = program.command('cache').summary('manage the local cache');
   cache
     .command('clean')
@@ -116,6 +228,70 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .action(async (opts: { cacheDir?: string }) => {
       const { runCacheClean } = await import('./commands/cache.js');
       onExit(await runCacheClean({ ...program.opts(), ...opts }));
+    });
+
+  program
+    .command('generate-key-pair')
+    .summary('create a cosign key pair: <prefix>.key (encrypted private key) and <prefix>.pub')
+    .description(
+      "Write a new ECDSA P-256 key pair in cosign's format: <prefix>.key, encrypted with a password (scrypt + NaCl\n" +
+        "secretbox, mode 0600), and <prefix>.pub (PEM public key). cosign reads both; Tollgate reads cosign's.\n" +
+        'The password comes from COSIGN_PASSWORD (or TOLLGATE_PASSWORD; an empty value is an empty password), or is\n' +
+        'asked twice on a terminal. Existing files are never overwritten without --force.',
+    )
+    .option('--output-key-prefix <prefix>', 'name of the .key and .pub files', 'cosign')
+    .option('--force', 'overwrite existing key files')
+    .action(async (opts: { outputKeyPrefix: string; force?: boolean }) => {
+      const { runGenerateKeyPair } = await import('./commands/generate-key-pair.js');
+      onExit(await runGenerateKeyPair({ ...program.opts(), ...opts }));
+    });
+
+  program
+    .command('import-key-pair')
+    .summary('import a PEM private key (PKCS#8, EC, RSA, Ed25519) as a cosign key pair')
+    .description(
+      'Re-write a plain PEM private key made by another tool (PRIVATE KEY, EC PRIVATE KEY or RSA PRIVATE KEY) as a\n' +
+        "cosign key pair: <prefix>.key encrypted in cosign's format and <prefix>.pub. Password as for generate-key-pair.",
+    )
+    .requiredOption('-k, --key <file>', 'plain PEM private key to import')
+    .option('-o, --output-key-prefix <prefix>', 'name of the .key and .pub files', 'import-cosign')
+    .option('--force', 'overwrite existing key files')
+    .option('-y, --yes', "overwrite existing key files (cosign's flag)")
+    .action(async (opts: { key: string; outputKeyPrefix: string; force?: boolean; yes?: boolean }) => {
+      const { runImportKeyPair } = await import('./commands/import-key-pair.js');
+      onExit(await runImportKeyPair({ ...program.opts(), ...opts }));
+    });
+
+  program
+    .command('verify-bundle')
+    .summary('verify a Sigstore bundle for a blob, offline against a trusted root (cosign verify-blob --bundle)')
+    .description(
+      'Verify a Sigstore bundle (v0.1–v0.3: message signature or DSSE envelope, Fulcio certificate or public key, ' +
+        'Rekor v1/v2 entries, RFC 3161 timestamps) by the Sigstore client specification, offline: the bundle and the ' +
+        'trusted root are all it uses, Rekor is never queried.\n\n' +
+        'Give the artifact (--artifact FILE) or only its digest (--digest sha256:HEX); for a DSSE bundle the artifact ' +
+        "must be a subject of its in-toto statement. Keyless bundles need the signer's identity and OIDC issuer " +
+        '(exact values, or Go RE2 regular expressions which, as in cosign, are NOT anchored: write ^…$); key-signed ' +
+        'bundles need --key. The trusted root is --trusted-root FILE, else the public-good trusted_root.json cached at ' +
+        '$XDG_CACHE_HOME/tollgate/sigstore/trusted_root.json.\n\n' +
+        'Exit codes: 0 verified, 1 not verified (the reason and its code on stderr), 2 usage error, ' +
+        '3 unusable input (unreadable or malformed bundle, trusted root or key).',
+    )
+    .requiredOption('--bundle <file>', 'Sigstore bundle (JSON)')
+    .option('--artifact <file>', 'the signed artifact')
+    .option('--digest <digest>', 'only the digest of the artifact, sha256:<hex> (also sha384:, sha512:)')
+    .option('--trusted-root <file>', 'trusted_root.json (Fulcio CAs, Rekor, CT logs, timestamp authorities)')
+    .option('--certificate-identity <identity>', 'expected signer: a subject alternative name of the certificate, exactly')
+    .option('--certificate-identity-regexp <re>', 'expected signer as a Go RE2 regular expression (unanchored)')
+    .option('--certificate-oidc-issuer <url>', 'expected OIDC issuer of the certificate, exactly')
+    .option('--certificate-oidc-issuer-regexp <re>', 'expected OIDC issuer as a Go RE2 regular expression (unanchored)')
+    .option('--key <ref>', 'trusted public key: PEM file, directory of *.pub/*.pem, env://VAR or k8s://ns/secret (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--insecure-ignore-tlog', 'accept a key-signed bundle without transparency-log entry (entries present are still verified)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--cache-dir <dir>', 'where the default trusted root is cached (default $XDG_CACHE_HOME/tollgate)')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runVerifyBundle } = await import('./commands/verify-bundle.js');
+      onExit(await runVerifyBundle({ ...program.opts(), ...opts } as unknown as Parameters<typeof runVerifyBundle>[0]));
     });
 
   return program;

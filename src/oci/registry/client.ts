@@ -315,6 +315,35 @@ export class RegistryClient {
     return tags;
   }
 
+  /**
+   * OCI 1.1 referrers API (distribution-spec "Listing Referrers"): the image index of manifests whose `subject` is
+   * `digest`, or undefined when the registry does not implement the API. As go-containerregistry does
+   * (remote/referrers.go), 404, 400 and 406, or a 200 that is not an OCI index, mean "not supported": then the
+   * caller reads the `sha256-<hex>` referrers tag instead (distribution 2.8 answers 404 `page not found`).
+   */
+  async getReferrersIndex(ref: ImageReference, digest: string, options: { artifactType?: string; signal?: AbortSignal } = {}): Promise<Buffer | undefined> {
+    requireDigest(digest, 'getReferrersIndex');
+    const query = options.artifactType ? `?artifactType=${encodeURIComponent(options.artifactType)}` : '';
+    const what = `referrers of ${ref.registry}/${ref.repository}@${digest}`;
+    const res = await this.call(ref, {
+      method: 'GET',
+      path: `/v2/${ref.repository}/referrers/${digest}${query}`,
+      actions: ['pull'],
+      headers: { accept: MediaType.ociIndex },
+      signal: options.signal,
+    });
+    if (res.status === 404 || res.status === 400 || res.status === 406) {
+      await discard(res);
+      return undefined;
+    }
+    if (res.status !== 200) throw await errorFromResponse(res, `cannot list ${what}`);
+    if (stripParams(headerValue(res.headers, 'content-type')) !== MediaType.ociIndex) {
+      await discard(res);
+      return undefined;
+    }
+    return readBody(res.body, MAX_MANIFEST_BYTES, () => new ImageError('MALFORMED_MANIFEST', `${what}: the referrers index is larger than ${MAX_MANIFEST_BYTES} bytes`));
+  }
+
   // ---------------------------------------------------------------- push
 
   /**

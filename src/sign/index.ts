@@ -1,0 +1,41 @@
+/** Public API of src/sign: signing, attesting and verifying images, interoperable with cosign. */
+export type { Signer, TrustedKey } from './signer.js';
+export { signImage, type SignImageOptions } from './sign-image.js';
+export { attestImage, type AttestImageOptions } from './attest-image.js';
+export { verifyImage, NoMatchingSignaturesError, type VerifyImageOptions } from './verify-image.js';
+export { verifyAttestations, type VerifyAttestationsOptions } from './verify-attestations.js';
+export { saveImage, loadImage, type SaveImageOptions, type SaveImageResult, type LoadImageOptions, type LoadImageResult } from './save-image.js';
+export type {
+  SignatureForm,
+  SignatureForms,
+  SignedEntry,
+  SignImageResult,
+  VerifiedSignature,
+  RejectedSignature,
+  VerifyImageResult,
+  VerifiedAttestation,
+  VerifyAttestationsResult,
+} from './types.js';
+export type { SignRegistry } from './artifact-source.js';
+export { checkSignature, publicKeyHint, type SignatureCheck } from './check-signature.js';
+export { pae, parseEnvelope, serializeEnvelope, IN_TOTO_PAYLOAD_TYPE, DSSE_ENVELOPE_MEDIA_TYPE, type DsseEnvelope } from './dsse.js';
+export {
+  buildSimpleSigningPayload,
+  parseSimpleSigningPayload,
+  dockerReferenceOf,
+  COSIGN_SIGNATURE_TYPE,
+  type SimpleSigningPayload,
+} from './simple-signing.js';
+export {
+  PREDICATE_TYPES,
+  predicateTypeUri,
+  parseStatement,
+  COSIGN_SIGN_PREDICATE_TYPE,
+  type InTotoStatement,
+} from './in-toto.js';
+export { signatureTag, attestationTag, referrersTag, SIMPLE_SIGNING_MEDIA_TYPE, SIGNATURE_ANNOTATION } from './tag-manifest.js';
+export { BUNDLE_V03_MEDIA_TYPE } from './sigstore-bundle.js';
+export { parseAnnotationFlags } from './annotations.js';
+// Keys (src/sign/keys) and Sigstore bundle verification (src/sign/bundle): other folders reach them through here.
+export * from './keys/index.js';
+export * from './bundle/index.js';
