@@ -39,7 +39,8 @@ export interface VersionRange {
  *  - fixed: (distro feeds) fixed in `fixed`; versions below are vulnerable
  *  - unfixed: every version is vulnerable, no fix yet
  *  - not-affected: the vendor says this package/release is not affected (a finding must not be raised)
- *  - will-not-fix: vulnerable, the vendor will not fix it (Debian `<no-dsa>`/`<ignored>`, Red Hat "Will not fix")
+ *  - will-not-fix: vulnerable, the vendor will not fix it (Debian `<ignored>`, Red Hat "Will not fix"; Debian
+ *    `<no-dsa>`/`<postponed>` stay unfixed: no advisory planned, but a point release may still fix them)
  *  - end-of-life: vulnerable, the release or package is out of support
  */
 export type AffectedStatus = 'affected' | 'fixed' | 'unfixed' | 'not-affected' | 'will-not-fix' | 'end-of-life';

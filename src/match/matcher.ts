@@ -14,7 +14,7 @@ import {
 import { comparatorFor } from '../vulndb/index.js';
 import { isAffected } from './ranges.js';
 import { isExplicitlyUnaffected } from './requirements.js';
-import type { AdvisoryLookup, Statement } from './source.js';
+import type { AdvisoryLookup, AdvisorySummary, Statement } from './source.js';
 
 export interface MatchInput {
   packages: readonly Package[];
@@ -72,16 +72,40 @@ export function searchKey(p: Package, os: OperatingSystem | undefined): { ecosys
 
 const isCve = (id: string) => /^CVE-\d{4}-\d+$/i.test(id);
 
-/** Groups statements whose ids overlap (GHSA ↔ CVE ↔ GO ↔ DSA …): one group is one problem. */
-function groupByProblem(statements: Statement[]): Statement[][] {
+/** The CVE a statement is about: its own id when that is a CVE, else its first CVE alias (CVE ids come first). */
+function primaryCve(s: Statement): string | undefined {
+  return [s.advisory.id, ...s.advisory.aliases].find(isCve)?.toUpperCase();
+}
+
+/**
+ * Groups statements whose ids overlap (GHSA ↔ CVE ↔ GO ↔ DSA …): one group is one problem, named by its CVE.
+ * Two statements about different CVEs are never joined, even when they share another id: upstream records bundle
+ * problems (Xen's XSA-196 is CVE-2016-9377 and CVE-2016-9378 in Alpine's secdb; OSVDB-102613 is CVE-2014-1831 and
+ * CVE-2014-1832 in RubySec), and chaining on such an id would report two problems as one finding and hide the
+ * other. The same guard as the database's alias groups (vulndb store/alias-groups.ts); the statements' order (the
+ * store's advisory id order) makes the result deterministic.
+ */
+function groupByProblem(statements: Statement[]): { cve?: string; statements: Statement[] }[] {
   const parent = statements.map((_, i) => i);
+  const cve = statements.map(primaryCve);
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
-  const byId = new Map<string, number>();
+  const union = (i: number, j: number): void => {
+    const a = find(i);
+    const b = find(j);
+    if (a === b) return;
+    if (cve[a] !== undefined && cve[b] !== undefined && cve[a] !== cve[b]) return;
+    parent[b] = a;
+    cve[a] ??= cve[b];
+  };
+  const owners = new Map<string, number[]>();
   statements.forEach((s, i) => {
-    for (const id of [s.advisory.id, ...s.advisory.aliases]) {
-      const j = byId.get(id);
-      if (j === undefined) byId.set(id, i);
-      else parent[find(i)] = find(j);
+    for (const id of new Set([s.advisory.id, ...s.advisory.aliases].map((x) => x.toUpperCase()))) {
+      const list = owners.get(id);
+      if (!list) owners.set(id, [i]);
+      else {
+        for (const j of list) union(i, j);
+        list.push(i);
+      }
     }
   });
   const groups = new Map<number, Statement[]>();
@@ -91,20 +115,13 @@ function groupByProblem(statements: Statement[]): Statement[][] {
     if (g) g.push(s);
     else groups.set(r, [s]);
   });
-  return [...groups.values()];
+  return [...groups].map(([root, list]) => ({ ...(cve[root] !== undefined ? { cve: cve[root] } : {}), statements: list }));
 }
 
-/** The id a problem is reported under: its (lowest) CVE, else GHSA, else the first advisory's own id. */
-function preferredId(ids: string[]): string {
-  const cves = ids.filter(isCve).sort(compareCveIds);
-  if (cves.length) return cves[0]!.toUpperCase();
+/** The id a problem is reported under: its CVE, else its GHSA, else the first advisory's own id. */
+function preferredId(ids: string[], cve: string | undefined): string {
+  if (cve !== undefined) return cve;
   return ids.find((i) => i.startsWith('GHSA-')) ?? ids[0]!;
-}
-
-function compareCveIds(a: string, b: string): number {
-  const [, ya, na] = a.split('-');
-  const [, yb, nb] = b.split('-');
-  return Number(ya) - Number(yb) || Number(na) - Number(nb);
 }
 
 function severityFromScore(score: number): Severity {
@@ -119,6 +136,35 @@ function severityFromScore(score: number): Severity {
 function bestCvss(list: CvssScore[]): CvssScore | undefined {
   const rank = (c: CvssScore) => (c.version.startsWith('3') ? 0 : c.version.startsWith('4') ? 1 : 2) * 10 + (c.source === 'nvd' ? 0 : c.source.startsWith('cna') ? 1 : 2);
   return [...list].sort((a, b) => rank(a) - rank(b))[0];
+}
+
+/**
+ * Who stated an advisory's severity: its feed, or for OSV records the database the record comes from, named from
+ * the id prefix as the OSV feed names CvssScore.source ("ghsa", "go", "pypa", "ubuntu", …), so that a GHSA rating
+ * reads "ghsa" and not the transport.
+ */
+const OSV_AUTHORITY: Record<string, string> = {
+  GHSA: 'ghsa',
+  PYSEC: 'pypa',
+  GO: 'go',
+  RUSTSEC: 'rustsec',
+  UBUNTU: 'ubuntu',
+  USN: 'ubuntu',
+  CGA: 'chainguard',
+  DSA: 'debian',
+  DLA: 'debian',
+  DEBIAN: 'debian',
+  RLSA: 'rocky',
+  ALSA: 'alma',
+  ALBA: 'alma',
+  RHSA: 'redhat',
+  RHBA: 'redhat',
+  RHEA: 'redhat',
+};
+
+function authorityOf(a: AdvisorySummary): string {
+  if (a.source !== 'osv') return a.source;
+  return OSV_AUTHORITY[a.id.split('-')[0]!.toUpperCase()] ?? a.source;
 }
 
 const STATUS_RANK: Record<Finding['status'], number> = { fixed: 0, unfixed: 1, 'will-not-fix': 2, 'end-of-life': 3 };
@@ -188,7 +234,7 @@ export function matchPackages(input: MatchInput, db: AdvisoryLookup): MatchResul
     }
     const statements = db.lookup(key.ecosystem, key.distro, key.name).filter((s) => !s.advisory.withdrawn);
     if (!statements.length) continue;
-    for (const group of groupByProblem(statements)) {
+    for (const { cve, statements: group } of groupByProblem(statements)) {
       const verdicts: Verdict[] = [];
       let notAffected = false;
       for (const s of group) {
@@ -198,7 +244,7 @@ export function matchPackages(input: MatchInput, db: AdvisoryLookup): MatchResul
       }
       if (notAffected || verdicts.length === 0) continue;
       const ids = [...new Set(group.flatMap((s) => [s.advisory.id, ...s.advisory.aliases]))];
-      const id = preferredId(ids);
+      const id = preferredId(ids, cve);
       const fixed = [...new Set(verdicts.flatMap((v) => v.fixed))];
       const cmp = comparatorFor(key.ecosystem);
       fixed.sort((a, b) => cmp.compare(a, b));
@@ -206,9 +252,18 @@ export function matchPackages(input: MatchInput, db: AdvisoryLookup): MatchResul
       // The statement that explains the finding: one with a fix if there is one, the distro's own first.
       const main = verdicts.find((v) => v.fixed.length) ?? verdicts[0]!;
       const adv = main.statement.advisory;
-      const vendorSeverity = verdicts.map((v) => v.statement.affected.severity).find((s) => s && s !== 'UNKNOWN');
-      const advisorySeverity = group.map((s) => s.advisory.severity).find((s) => s && s !== 'UNKNOWN');
-      const cvss = group.flatMap((s) => s.advisory.cvss ?? []);
+      // Vendor severity first (the statement about this package), then the advisory's own rating, each with who
+      // stated it.
+      const rated = (s: Severity | undefined): s is Severity => s !== undefined && s !== 'UNKNOWN';
+      const vendor = verdicts.find((v) => rated(v.statement.affected.severity))?.statement;
+      const rater = group.find((s) => rated(s.advisory.severity));
+      const rating = vendor
+        ? { severity: vendor.affected.severity!, by: vendor.advisory }
+        : rater
+          ? { severity: rater.advisory.severity!, by: rater.advisory }
+          : undefined;
+      // Upstream records repeat vectors (Ubuntu's OSV states its CVSS twice); one per source and vector.
+      const cvss = [...new Map(group.flatMap((s) => s.advisory.cvss ?? []).map((c) => [`${c.source} ${c.vector}`, c])).values()];
       const finding: Finding = {
         id,
         aliases: ids.filter((i) => i.toUpperCase() !== id.toUpperCase()).sort(),
@@ -221,8 +276,8 @@ export function matchPackages(input: MatchInput, db: AdvisoryLookup): MatchResul
           paths: p.locations,
           ...(p.layer ? { layer: p.layer } : {}),
         },
-        severity: vendorSeverity ?? advisorySeverity ?? 'UNKNOWN',
-        ...(vendorSeverity ? { severitySource: main.statement.advisory.source } : advisorySeverity ? { severitySource: group.find((s) => s.advisory.severity === advisorySeverity)!.advisory.source } : {}),
+        severity: rating?.severity ?? 'UNKNOWN',
+        ...(rating ? { severitySource: authorityOf(rating.by) } : {}),
         ...(cvss.length ? { cvss } : {}),
         ...(group.some((s) => s.advisory.cwes?.length) ? { cwes: [...new Set(group.flatMap((s) => s.advisory.cwes ?? []))] } : {}),
         ...(group.find((s) => s.advisory.summary) ? { title: group.find((s) => s.advisory.summary)!.advisory.summary! } : {}),

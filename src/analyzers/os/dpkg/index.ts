@@ -1,4 +1,4 @@
-import type { DpkgMetadata, FileEntry } from '../../../core/index.js';
+import { AnalysisError, type DpkgMetadata, type FileEntry } from '../../../core/index.js';
 import { firstLayerByKey, type Analyzer, type AnalyzerOutput, type Located, type MergeInput, type PackageDraft } from '../../analyzer.js';
 import { osPurl } from '../../purl.js';
 import { addOwnedPath, isLanguageEvidencePath } from '../owned-paths.js';
@@ -54,7 +54,7 @@ function keyOf(p: Pick<DpkgRecord, 'name' | 'version' | 'arch'>): string {
 
 export const analyzer: Analyzer<DpkgFact> = {
   id: 'dpkg',
-  version: 2,
+  version: 3,
   coverage: [
     { ecosystem: 'deb', what: 'dpkg status database', files: ['/var/lib/dpkg/status', '/var/lib/dpkg/status.d/*'], evidence: 'installed' },
     { ecosystem: 'deb', what: 'package licenses', files: ['/usr/share/doc/*/copyright'], evidence: 'installed' },
@@ -74,6 +74,9 @@ export const analyzer: Analyzer<DpkgFact> = {
     if (isStatusFile(file.path)) {
       const { packages, warnings } = parseDpkgStatus(file.content);
       if (packages.length === 0 && warnings.length === 0) return undefined;
+      // Content but not one readable stanza: not a status file at all. Throwing makes it a gap of the inventory
+      // (LayerCollector), so a scan over it is incomplete instead of clean.
+      if (packages.length === 0) throw new AnalysisError('MALFORMED_FILE', `${file.path} is not a dpkg status file (${warnings[0]})`);
       return warnings.length ? { kind: 'status', packages, warnings } : { kind: 'status', packages };
     }
     if (COPYRIGHT.test(file.path)) {
