@@ -43,7 +43,10 @@ export function buildProgram(onExit: (code: number) => void): Command {
     )
     .option('-o, --output <file>', 'write to FILE instead of stdout')
     .option('--cache-dir <dir>', 'layer analysis cache (default $XDG_CACHE_HOME/tollgate)')
-    .option('--no-cache', 'do not read or write the layer cache');
+    .option('--no-cache', 'do not read or write the layer cache')
+    .option('--attest', 'also attach the SBOM to the image as a signed CycloneDX attestation (needs --key; registry images only)')
+    .option('--key <ref>', 'private key for --attest (file, env://VAR or k8s://ns/secret)')
+    .addOption(new Option('--form <form>', 'storage of the --attest attestation: legacy (.att tag), bundle (OCI 1.1 referrer), or both (default)').choices(['both', 'legacy', 'bundle']));
   registryOptions(sbom);
   sbom.action(async (source: string, opts: Record<string, unknown>) => {
     const { runSbom } = await import('./commands/sbom.js');
@@ -78,11 +81,65 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .option('--skip-db-update', 'never build or refresh the database (fail if there is none)')
     .option('--offline', 'no network for the database (like --skip-db-update)')
     .option('--cache-dir <dir>', 'layer analysis cache (default $XDG_CACHE_HOME/tollgate)')
-    .option('--no-cache', 'do not read or write the layer cache');
+    .option('--no-cache', 'do not read or write the layer cache')
+    .option('--attest', 'also attach the report to the image as a signed cosign vuln attestation (needs --key; registry images only)')
+    .option('--key <ref>', 'private key for --attest (file, env://VAR or k8s://ns/secret)')
+    .addOption(new Option('--form <form>', 'storage of the --attest attestation: legacy (.att tag), bundle (OCI 1.1 referrer), or both (default)').choices(['both', 'legacy', 'bundle']));
   registryOptions(scan);
   scan.action(async (source: string, opts: Record<string, unknown>) => {
     const { runScan } = await import('./commands/scan.js');
     onExit(await runScan(source, { ...program.opts(), ...opts } as unknown as Parameters<typeof runScan>[1]));
+  });
+
+  const policy = program.command('policy').summary('validate, convert and test admission policies (ClusterImagePolicy)');
+  policy
+    .command('validate')
+    .description('Check Tollgate policy files (FILE, or DIR for its *.yaml / *.yml files) and report every problem with its file,\n' +
+      'line, column and field path (see docs/policy.md).\n\nExit codes: 0 valid, 2 problems found or unreadable files.')
+    .argument('<paths...>', 'policy files or directories')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (paths: string[], opts: { format?: string }) => {
+      const { runPolicyValidate } = await import('./commands/policy.js');
+      onExit(await runPolicyValidate(paths, { ...program.opts(), ...opts }));
+    });
+  policy
+    .command('convert')
+    .description('Translate Kyverno ClusterPolicy/Policy verifyImages rules, Kyverno ImageValidatingPolicy and Sigstore\n' +
+      'policy-controller ClusterImagePolicy documents into Tollgate policies (YAML on stdout or -o), and list on stderr,\n' +
+      'with file, line and field, everything that could not be translated.\n\n' +
+      'Exit codes: 0 at least one policy written, 1 nothing could be translated, 2 unreadable input.')
+    .argument('<files...>', 'policy files or directories (- for standard input)')
+    .option('-o, --output <file>', 'write the Tollgate policies to FILE instead of stdout')
+    .addOption(new Option('--notes <which>', 'which notes to list: actionable (not translated, invalid, skipped) or all').choices(['actionable', 'all']).default('actionable'))
+    .action(async (files: string[], opts: { output?: string; notes?: string }) => {
+      const { runPolicyConvert } = await import('./commands/policy.js');
+      onExit(await runPolicyConvert(files, { ...program.opts(), ...opts }));
+    });
+  const policyTest = policy
+    .command('test')
+    .description('Evaluate Kubernetes manifests (multi-document YAML or JSON: Helm and kustomize output, kind: List) with the\n' +
+      "admission webhook's engine and print, per object, image and rule, what would happen. Pods and the pod templates\n" +
+      'of Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, CronJobs and ReplicationControllers are checked,\n' +
+      'containers, initContainers and ephemeralContainers alike. Signature, attestation and vulnerability rules need the\n' +
+      'registry; with --offline they fail as "not verified (offline)".\n\n' +
+      'Exit codes: 0 every object would be admitted, 1 at least one would be denied, 2 usage error (a policy file\n' +
+      'problem, with file, line and field), 3 operational error.')
+    .argument('<manifests...>', 'manifest files (- for standard input)')
+    .requiredOption('--policy <path>', 'policy file or directory (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'sarif']).default('table'))
+    .option('-o, --output <file>', 'write to FILE instead of stdout')
+    .option('--offline', 'do not contact registries: signature, attestation and vulnerability rules fail as not verified')
+    .addOption(new Option('--unmatched <action>', 'what to do with images no policy matches').choices(['allow', 'deny']).default('allow'))
+    .option('--namespace <namespace>', 'namespace of objects that name none (default "default")')
+    .option('--db <path>', 'vulnerability database for vulnerability rules (default $XDG_CACHE_HOME/tollgate/db/tollgate.db, env TOLLGATE_DB)')
+    .option('--username <user>', 'registry user name (env TOLLGATE_USERNAME)')
+    .option('--password <password>', 'registry password or token (env TOLLGATE_PASSWORD; prefer the env var)')
+    .option('--docker-config <dir>', 'docker config directory for registry credentials (default $DOCKER_CONFIG or ~/.docker)')
+    .option('--insecure', 'allow plain HTTP and unverified TLS for non-loopback registries')
+    .option('--ca-file <file>', 'PEM bundle of extra CAs trusted for registries (env SSL_CERT_FILE)');
+  policyTest.action(async (manifests: string[], opts: Record<string, unknown>) => {
+    const { runPolicyTest } = await import('./commands/policy.js');
+    onExit(await runPolicyTest(manifests, { ...program.opts(), ...opts } as unknown as Parameters<typeof runPolicyTest>[1]));
   });
 
   const db = program.command('db').summary('build and inspect the local vulnerability database');

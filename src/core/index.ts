@@ -8,3 +8,4 @@ export * from './events.js';
 export type * from './sbom.js';
 export * from './advisory.js';
 export type * from './finding.js';
+export * from './policy.js';

@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { formatPolicyIssue, PolicyValidationError, UsageError, type FactProvider, type ImagePolicy } from '../../core/index.js';
 import { toolVersion } from '../../infra/index.js';
 import {
@@ -17,6 +19,7 @@ import {
 } from '../../policy/index.js';
 import { exitCodeFor, ExitCode } from '../exit-codes.js';
 import { createOutput, type Output } from '../output.js';
+import type { RegistryCliOptions } from '../registry-options.js';
 
 /**
  * `tollgate policy validate | convert | test`. Exit codes: 0 ok; `policy test` 1 when an object would be denied;
@@ -100,7 +103,14 @@ export async function runPolicyConvert(files: string[], opts: PolicyCliOptions &
   const out = deps.output ?? createOutput(opts);
   try {
     const sources = [];
-    for (const f of files) sources.push({ file: f, text: await readInput(f) });
+    for (const f of files) {
+      // A directory contributes its *.yaml / *.yml files, subdirectories included (policy repositories nest them).
+      if (f !== '-' && (await stat(f).catch(() => undefined))?.isDirectory()) {
+        const names = (await readdir(f, { recursive: true })).filter((n) => /\.ya?ml$/i.test(n)).sort();
+        if (names.length === 0) throw new UsageError('INVALID_ARGUMENT', `${f} holds no *.yaml or *.yml file`);
+        for (const n of names) sources.push({ file: path.join(f, n), text: await readInput(path.join(f, n)) });
+      } else sources.push({ file: f, text: await readInput(f) });
+    }
     const r = convertPolicyTexts(sources);
     if (r.errors.length > 0) throw new PolicyValidationError(r.errors);
     const shown = opts.notes === 'all' ? r.notes : r.notes.filter((n) => n.kind !== 'info');
@@ -127,8 +137,11 @@ export async function runPolicyConvert(files: string[], opts: PolicyCliOptions &
   }
 }
 
-export interface PolicyTestCliOptions extends PolicyCliOptions {
+export interface PolicyTestCliOptions extends PolicyCliOptions, RegistryCliOptions {
   policy: string[];
+  /** Vulnerability database for `vulnerabilities` rules (default $XDG_CACHE_HOME/tollgate/db/tollgate.db, env TOLLGATE_DB). */
+  db?: string;
+  dockerConfig?: string;
   format?: string;
   output?: string;
   offline?: boolean;
@@ -161,29 +174,74 @@ export async function runPolicyTest(manifests: string[], opts: PolicyTestCliOpti
     }
 
     let facts: { provider: FactProvider } | 'offline' = 'offline';
+    let close: (() => Promise<void>) | undefined;
     if (!opts.offline) {
       const verifying = requiredFacts(policies, objects.filter((o) => o.supported).flatMap((o) => o.images)).filter(needsVerification);
       if (deps.factProvider) facts = { provider: deps.factProvider };
       else if (verifying.length > 0) {
-        throw new UsageError(
-          'INVALID_ARGUMENT',
-          `${verifying.length} image(s) need signatures, attestations or vulnerabilities checked in the registry, and this build has no registry fact provider for \`policy test\`: run with --offline (such rules then fail as "not verified (offline)")`,
-        );
+        const live = await liveFactProvider(opts, out);
+        facts = { provider: live.provider };
+        close = live.close;
       }
     }
-    const decisions = await testManifests(policies, objects, facts, {
-      now,
-      unmatched,
-      ...(opts.namespace ? { defaultNamespace: opts.namespace } : {}),
-    });
-    const text =
-      format === 'json' ? formatDecisionJson(decisions) : format === 'sarif' ? formatDecisionSarif(decisions, { version: toolVersion() }) : formatDecisionTable(decisions);
-    await out.result(text, opts.output);
-    for (const d of decisions) for (const w of d.decision.warnings) out.events({ type: 'warning', message: w });
-    out.done();
-    return decisions.some((d) => !d.decision.allowed) ? POLICY_TEST_DENIED : ExitCode.ok;
+    try {
+      const decisions = await testManifests(policies, objects, facts, {
+        now,
+        unmatched,
+        ...(opts.namespace ? { defaultNamespace: opts.namespace } : {}),
+      });
+      const text =
+        format === 'json' ? formatDecisionJson(decisions) : format === 'sarif' ? formatDecisionSarif(decisions, { version: toolVersion() }) : formatDecisionTable(decisions);
+      await out.result(text, opts.output);
+      for (const d of decisions) for (const w of d.decision.warnings) out.events({ type: 'warning', message: w });
+      out.done();
+      return decisions.some((d) => !d.decision.allowed) ? POLICY_TEST_DENIED : ExitCode.ok;
+    } finally {
+      await close?.();
+    }
   } catch (e) {
     out.error(e);
     return exitCodeFor(e);
   }
+}
+
+/**
+ * The webhook's live provider (src/admission), for `policy test` without --offline: digests, signatures and
+ * attestations from the registries (credentials as for `scan`: --username/--password, TOLLGATE_USERNAME/PASSWORD, the
+ * docker config), scans with the local vulnerability database when a policy has a vulnerability gate. Keys in
+ * Kubernetes secrets (`secretRef`) cannot be read here: such authorities report the key as unavailable.
+ */
+async function liveFactProvider(opts: PolicyTestCliOptions, out: Output): Promise<{ provider: FactProvider; close: () => Promise<void> }> {
+  const [{ LiveFactProvider }, { RegistryClient }, { scan }] = await Promise.all([import('../../admission/index.js'), import('../../oci/index.js'), import('../../scan/index.js')]);
+  const username = opts.username ?? process.env.TOLLGATE_USERNAME;
+  const password = opts.password ?? process.env.TOLLGATE_PASSWORD;
+  if ((username === undefined) !== (password === undefined)) {
+    throw new UsageError('INVALID_ARGUMENT', 'give both a user name and a password (--username/--password or TOLLGATE_USERNAME/TOLLGATE_PASSWORD), or neither');
+  }
+  const caFile = opts.caFile ?? process.env.SSL_CERT_FILE;
+  const registry = new RegistryClient({
+    ...(username !== undefined && password !== undefined ? { credentials: { username, password } } : {}),
+    ...(opts.dockerConfig ? { dockerConfigDir: opts.dockerConfig } : {}),
+    ...(opts.insecure ? { insecure: true } : {}),
+    ...(caFile ? { caFile } : {}),
+    events: out.events,
+  });
+  const db = opts.db;
+  const provider = new LiveFactProvider({
+    registry,
+    policyVersion: () => 'policy-test',
+    scanImage: (image: string, signal: AbortSignal) => scan(image, { ...(db ? { db } : {}), registry: () => registry, signal, events: out.events }),
+    scanSbom: async (sbom: unknown) => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'tollgate-sbom-'));
+      try {
+        const file = path.join(dir, 'sbom.json');
+        await writeFile(file, JSON.stringify(sbom));
+        return await scan(`sbom:${file}`, { ...(db ? { db } : {}), events: out.events });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    events: out.events,
+  });
+  return { provider, close: () => registry.close() };
 }
