@@ -142,6 +142,55 @@ export function buildProgram(onExit: (code: number) => void): Command {
     onExit(await runPolicyTest(manifests, { ...program.opts(), ...opts } as unknown as Parameters<typeof runPolicyTest>[1]));
   });
 
+  const webhook = program.command('webhook').summary('the Kubernetes admission webhook: serve it, make its certificates');
+  webhook
+    .command('serve')
+    .summary('serve /validate and /mutate for kube-apiserver over HTTPS')
+    .description(
+      'Run the admission webhook (docs/admission.md): AdmissionReviews on /validate and /mutate (digest pinning),\n' +
+        '/healthz, /readyz, /metrics. Certificate and policy files are re-read when they change. SIGTERM stops gracefully.',
+    )
+    .requiredOption('--policy <file|dir>', 'ClusterImagePolicy file, or folder of *.yaml (a mounted ConfigMap)')
+    .requiredOption('--tls-cert <file>', 'serving certificate (PEM)')
+    .requiredOption('--tls-key <file>', 'serving key (PEM)')
+    .option('--port <n>', 'HTTPS port', '8443')
+    .option('--host <address>', 'address to listen on (default 0.0.0.0)')
+    .option('--timeout <duration>', "the webhook configurations' timeoutSeconds; facts are awaited until 1s before it", '10s')
+    .option('--audit-log <file|->', 'append one JSON line per decision to FILE, or - for stdout')
+    .option('--exclude-namespaces <list>', 'namespaces admitted untouched (comma list)', 'kube-system')
+    .addOption(new Option('--unmatched <action>', 'images no policy matches').choices(['allow', 'deny']).default('allow'))
+    .option('--cache-ttl <duration>', 'how long verified facts are kept', '5m')
+    .option('--negative-cache-ttl <duration>', 'how long failures and unverified results are kept', '10s')
+    .option('--tag-cache-ttl <duration>', 'how long a tag → digest resolution is kept', '30s')
+    .option('--cache-size <n>', 'entries per cache', '10000')
+    .option('--reload-interval <duration>', 'how often certificate and policy files are checked', '10s')
+    .option('--docker-config <dir>', 'folder of the Docker config.json with registry credentials (default $DOCKER_CONFIG or ~/.docker)')
+    .option('--db <path>', 'vulnerability database, for policies with a vulnerabilities rule')
+    .option('--username <user>', 'registry user name (env TOLLGATE_USERNAME)')
+    .option('--password <password>', 'registry password or token (env TOLLGATE_PASSWORD; prefer the env var)')
+    .option('--insecure', 'allow plain HTTP and unverified TLS for non-loopback registries')
+    .option('--ca-file <file>', 'PEM bundle of extra CAs trusted for registries (env SSL_CERT_FILE)')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runWebhookServe } = await import('./commands/webhook.js');
+      onExit(await runWebhookServe({ ...program.opts(), ...opts } as unknown as Parameters<typeof runWebhookServe>[0]));
+    });
+  webhook
+    .command('certs')
+    .summary('create a CA and a serving certificate for the webhook Service; print the caBundle')
+    .description(
+      'Write ca.crt, ca.key, tls.crt, tls.key (keys 0600) to --out: a private CA and a certificate for NAME, NAME.NS,\n' +
+        "NAME.NS.svc and NAME.NS.svc.cluster.local. Prints the CA as base64 (the webhook configurations' caBundle).",
+    )
+    .requiredOption('--service <name>', 'the webhook Service name')
+    .requiredOption('--namespace <ns>', 'the webhook Service namespace')
+    .option('--out <dir>', 'output folder', '.')
+    .option('--days <n>', 'validity of the serving certificate in days', '365')
+    .option('--force', 'replace existing files')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runWebhookCerts } = await import('./commands/webhook.js');
+      onExit(await runWebhookCerts({ ...program.opts(), ...opts } as unknown as Parameters<typeof runWebhookCerts>[0]));
+    });
+
   const db = program.command('db').summary('build and inspect the local vulnerability database');
   db.command('update')
     .description(

@@ -1,0 +1,399 @@
+import { createHash, createPublicKey } from 'node:crypto';
+import {
+  isTollgateError,
+  RegistryError,
+  SignError,
+  type AttestationFact,
+  type EventSink,
+  type FactError,
+  type FactProvider,
+  type FactRequest,
+  type FactStage,
+  type ImageFacts,
+  type ScanReport,
+  type SignatureFact,
+  type VerificationRequest,
+  type VulnerabilityFacts,
+} from '../core/index.js';
+import { parseReference, type ImageReference } from '../oci/index.js';
+import { verifyAttestations, verifyImage, type SignRegistry, type TrustedKey, type VerifiedAttestation } from '../sign/index.js';
+import { referenceFacts } from '../policy/index.js';
+import { SingleFlight, TtlLruCache } from './cache.js';
+
+/**
+ * The webhook's live FactProvider: resolves tags to digests with the registry client, verifies signatures and
+ * attestations with src/sign, and scans only when a policy needs it. Facts are cached per (image digest, policy set
+ * version, what was asked), concurrent identical work is done once, failures are cached briefly, and every caller
+ * waits no longer than its own deadline: the work itself goes on (bounded by `workTimeoutMs`) and fills the cache, so
+ * the API server's retry of a slow cold verification is answered from memory.
+ */
+export interface LiveFactProviderOptions {
+  registry: SignRegistry;
+  /** Version of the loaded policy set: a reload starts a new cache generation. */
+  policyVersion: () => string;
+  /** Facts that verified (default 5 minutes). */
+  ttlMs?: number;
+  /** Facts with an error, or where nothing verified: kept briefly so a failing registry is not hammered (default 10 s). */
+  negativeTtlMs?: number;
+  /** Tag → digest (tags move: default 30 s). */
+  tagTtlMs?: number;
+  /** Entries per cache (default 10 000). */
+  maxEntries?: number;
+  /** Bound of the background work for one image, whatever the callers' deadlines (default 60 s). */
+  workTimeoutMs?: number;
+  /** Public keys of `secretRef` key authorities (Kubernetes secrets); without it such keys are UNAVAILABLE. */
+  secretKeys?: (ref: { name: string; namespace?: string }) => Promise<string[]>;
+  /** Scans an image (`registry/repo@digest`); without it a `scan` vulnerability gate is UNAVAILABLE. */
+  scanImage?: (image: string, signal: AbortSignal) => Promise<ScanReport>;
+  /** Re-matches an attested SBOM (the predicate) against the vulnerability database. */
+  scanSbom?: (sbom: unknown, predicateType: string, signal: AbortSignal) => Promise<ScanReport>;
+  now?: () => Date;
+  events?: EventSink;
+}
+
+export interface FactProviderStats {
+  factHits: number;
+  factMisses: number;
+  tagHits: number;
+  tagMisses: number;
+  coalesced: number;
+  verifications: number;
+  timeouts: number;
+  registryErrors: Map<string, number>;
+}
+
+/** Predicate types an SBOM attestation is recognised by (cosign's spdxjson and cyclonedx). */
+const SBOM_PREDICATE_TYPES = ['https://cyclonedx.org/bom', 'https://spdx.dev/Document'];
+
+interface Resolved {
+  digest: string;
+  mediaType: string;
+  platformDigests?: Record<string, string>;
+}
+
+type Gathered = Pick<ImageFacts, 'signatures' | 'attestations' | 'vulnerabilities' | 'errors'>;
+
+function errorCode(e: unknown): string {
+  if (isTollgateError(e)) return e.code;
+  if ((e as Error)?.name === 'AbortError' || (e as Error)?.name === 'TimeoutError') return 'TIMEOUT';
+  return 'ERROR';
+}
+
+function message(e: unknown): string {
+  return (e as Error)?.message?.split('\n')[0] ?? String(e);
+}
+
+const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
+
+/** `os/arch[/variant]` → digest of an index's image manifests (attestation manifests, `unknown/unknown`, left out). */
+function platformsOf(bytes: Buffer): Record<string, string> {
+  const out: Record<string, string> = {};
+  let index: unknown;
+  try {
+    index = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return out;
+  }
+  const manifests = (index as { manifests?: unknown })?.manifests;
+  if (!Array.isArray(manifests)) return out;
+  for (const m of manifests as { digest?: unknown; platform?: { os?: unknown; architecture?: unknown; variant?: unknown } }[]) {
+    const p = m?.platform;
+    if (typeof m?.digest !== 'string' || typeof p?.os !== 'string' || typeof p.architecture !== 'string') continue;
+    if (p.os === 'unknown') continue;
+    out[`${p.os}/${p.architecture}${typeof p.variant === 'string' && p.variant ? `/${p.variant}` : ''}`] = m.digest;
+  }
+  return out;
+}
+
+function raceDeadline<T>(work: Promise<T>, signal: AbortSignal | undefined, onAbort: () => T): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.resolve(onAbort());
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => resolve(onAbort());
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', abort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+export class LiveFactProvider implements FactProvider {
+  private readonly facts: TtlLruCache<string, Gathered>;
+  private readonly tags: TtlLruCache<string, Resolved | FactError>;
+  private readonly manifests: TtlLruCache<string, Resolved>;
+  private readonly factFlights = new SingleFlight<string, Gathered>();
+  private readonly tagFlights = new SingleFlight<string, Resolved | FactError>();
+  private readonly ttlMs: number;
+  private readonly negativeTtlMs: number;
+  private readonly tagTtlMs: number;
+  private readonly workTimeoutMs: number;
+  private readonly now: () => Date;
+  private readonly registryErrors = new Map<string, number>();
+  private verifications = 0;
+  private timeouts = 0;
+
+  constructor(private readonly options: LiveFactProviderOptions) {
+    const max = options.maxEntries ?? 10_000;
+    this.facts = new TtlLruCache(max);
+    this.tags = new TtlLruCache(max);
+    this.manifests = new TtlLruCache(max);
+    this.ttlMs = options.ttlMs ?? 5 * 60_000;
+    this.negativeTtlMs = options.negativeTtlMs ?? 10_000;
+    this.tagTtlMs = options.tagTtlMs ?? 30_000;
+    this.workTimeoutMs = options.workTimeoutMs ?? 60_000;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get stats(): FactProviderStats {
+    return {
+      factHits: this.facts.hits,
+      factMisses: this.facts.misses,
+      tagHits: this.tags.hits,
+      tagMisses: this.tags.misses,
+      coalesced: this.factFlights.coalesced + this.tagFlights.coalesced,
+      verifications: this.verifications,
+      timeouts: this.timeouts,
+      registryErrors: new Map(this.registryErrors),
+    };
+  }
+
+  /** Forgets everything (a policy reload needs no call: the policy version is part of every key). */
+  clear(): void {
+    this.facts.clear();
+    this.tags.clear();
+    this.manifests.clear();
+  }
+
+  async gather(request: FactRequest, options: { signal?: AbortSignal; namespace?: string } = {}): Promise<ImageFacts> {
+    let ref: ImageReference;
+    try {
+      ref = parseReference(request.ref);
+    } catch (e) {
+      return { ref: request.ref, signatures: [], attestations: [], errors: [{ stage: 'resolve', code: errorCode(e), message: message(e) }] };
+    }
+    // The reference as policies read it (Docker Hub spelled index.docker.io, the tag as written).
+    const base: ImageFacts = referenceFacts(request.ref);
+    const needsRegistry = request.resolveDigest || request.signatures.length > 0 || request.attestations.length > 0 || request.vulnerabilities !== undefined;
+    if (!needsRegistry) return base;
+    const timeout = (stage: FactStage): ImageFacts => {
+      this.timeouts++;
+      return { ...base, errors: [{ stage, code: 'TIMEOUT', message: `${stage === 'resolve' ? 'the registry' : 'verification'} did not answer before the webhook deadline` }] };
+    };
+    const resolved = await raceDeadline(this.resolve(ref, request.platformDigests), options.signal, () => ({ stage: 'resolve', code: 'TIMEOUT', message: '' }) as FactError);
+    if ('code' in resolved) {
+      if (resolved.code === 'TIMEOUT') return timeout('resolve');
+      return { ...base, errors: [resolved] };
+    }
+    const withDigest: ImageFacts = {
+      ...base,
+      resolvedDigest: resolved.digest,
+      ...(resolved.platformDigests && Object.keys(resolved.platformDigests).length > 0 ? { platformDigests: resolved.platformDigests } : {}),
+    };
+    const wantsFacts = request.signatures.length > 0 || request.attestations.length > 0 || request.vulnerabilities !== undefined;
+    if (!wantsFacts) return withDigest;
+    const key = this.factKey(`${ref.registry}/${ref.repository}@${resolved.digest}`, request);
+    const cached = this.facts.get(key);
+    if (cached) return { ...withDigest, ...cached };
+    const work = this.factFlights.run(key, async () => {
+      const g = await this.verify(ref, resolved, request);
+      const negative =
+        g.errors.length > 0 ||
+        (request.signatures.length > 0 && g.signatures.length === 0) ||
+        request.attestations.some((a) => !g.attestations.some((f) => ('predicateType' in a ? f.predicateType === a.predicateType : f.artifactType === a.artifactType)));
+      this.facts.set(key, g, negative ? this.negativeTtlMs : this.ttlMs);
+      return g;
+    });
+    const stage: FactStage = request.signatures.length > 0 ? 'signature' : request.attestations.length > 0 ? 'attestation' : 'scan';
+    const g = await raceDeadline(work, options.signal, () => undefined);
+    if (!g) return { ...timeout(stage), resolvedDigest: resolved.digest };
+    return { ...withDigest, ...g };
+  }
+
+  /**
+   * repository@digest (signatures live beside the image in its repository: the same digest elsewhere may be unsigned)
+   * + policy set version + what was asked (the verifiers, with their keys, are part of it).
+   */
+  private factKey(digest: string, r: FactRequest): string {
+    const asked = JSON.stringify([r.platformDigests, r.signatures, r.attestations, r.vulnerabilities ?? null]);
+    return `${digest}|${this.options.policyVersion()}|${createHash('sha256').update(asked).digest('hex').slice(0, 32)}`;
+  }
+
+  private countRegistryError(e: unknown): void {
+    if (e instanceof RegistryError) this.registryErrors.set(e.code, (this.registryErrors.get(e.code) ?? 0) + 1);
+  }
+
+  private async resolve(ref: ImageReference, platforms: boolean): Promise<Resolved | FactError> {
+    if (ref.digest) return this.describeDigest(ref, ref.digest, platforms);
+    const tagKey = `${ref.registry}/${ref.repository}:${ref.tag ?? 'latest'}`;
+    const cached = this.tags.get(tagKey);
+    let head = cached;
+    if (!head) {
+      head = await this.tagFlights.run(tagKey, async () => {
+        try {
+          const h = await this.options.registry.headManifest(ref, ref.tag ?? 'latest', { signal: AbortSignal.timeout(this.workTimeoutMs) });
+          const r: Resolved | FactError = h
+            ? { digest: h.digest, mediaType: h.mediaType }
+            : { stage: 'resolve', code: 'MANIFEST_UNKNOWN', message: `${ref.toString()} does not exist (no such tag)` };
+          this.tags.set(tagKey, r, 'code' in r ? this.negativeTtlMs : this.tagTtlMs);
+          return r;
+        } catch (e) {
+          this.countRegistryError(e);
+          const r: FactError = { stage: 'resolve', code: errorCode(e), message: `cannot resolve ${ref.toString()}: ${message(e)}` };
+          if (r.code !== 'TIMEOUT') this.tags.set(tagKey, r, this.negativeTtlMs);
+          return r;
+        }
+      });
+    }
+    if ('code' in head) return head;
+    if (!platforms || !INDEX_TYPES.has(head.mediaType)) return head;
+    return this.describeDigest(ref, head.digest, platforms);
+  }
+
+  /** A digest's media type and, for an index, its platform manifests (immutable: cached for the positive TTL). */
+  private async describeDigest(ref: ImageReference, digest: string, platforms: boolean): Promise<Resolved | FactError> {
+    if (!platforms) return { digest, mediaType: '' };
+    const key = `${ref.registry}/${ref.repository}@${digest}`;
+    const cached = this.manifests.get(key);
+    if (cached) return cached;
+    try {
+      const m = await this.options.registry.getManifest(ref, digest, { signal: AbortSignal.timeout(this.workTimeoutMs) });
+      const r: Resolved = { digest, mediaType: m.mediaType, ...(INDEX_TYPES.has(m.mediaType) ? { platformDigests: platformsOf(m.bytes) } : {}) };
+      this.manifests.set(key, r, this.ttlMs);
+      return r;
+    } catch (e) {
+      this.countRegistryError(e);
+      return { stage: 'resolve', code: errorCode(e), message: `cannot read ${key}: ${message(e)}` };
+    }
+  }
+
+  private async keysFor(verifiers: readonly VerificationRequest[], stage: FactStage, errors: FactError[]): Promise<TrustedKey[]> {
+    const keys: TrustedKey[] = [];
+    for (const v of verifiers) {
+      if (v.type !== 'key') {
+        errors.push({ stage, code: 'UNAVAILABLE', message: `${v.type} verification is not available in the webhook yet (only key authorities are verified)` });
+        continue;
+      }
+      try {
+        if (v.key.data) {
+          keys.push({ key: createPublicKey(v.key.data), source: v.keyId });
+        } else if (v.key.secretRef && this.options.secretKeys) {
+          for (const pem of await this.options.secretKeys(v.key.secretRef)) keys.push({ key: createPublicKey(pem), source: v.keyId });
+        } else {
+          const what = v.key.kms ? `KMS key ${v.key.kms}` : `secret key ${v.keyId}`;
+          errors.push({ stage, code: 'UNAVAILABLE', message: `${what} cannot be read by the webhook` });
+        }
+      } catch (e) {
+        errors.push({ stage, code: errorCode(e) === 'ERROR' ? 'KEY_UNAVAILABLE' : errorCode(e), message: `key ${v.keyId}: ${message(e)}` });
+      }
+    }
+    return keys;
+  }
+
+  private async verify(ref: ImageReference, resolved: Resolved, request: FactRequest): Promise<Gathered> {
+    this.verifications++;
+    const out: Gathered = { signatures: [], attestations: [], errors: [] };
+    const at = (digest: string) => `${ref.registry}/${ref.repository}@${digest}`;
+    const verifiedAt = () => this.now().toISOString();
+    const failure = (stage: FactStage, e: unknown, what: string) => {
+      this.countRegistryError(e);
+      out.errors.push({ stage, code: errorCode(e), message: `${what}: ${message(e)}` });
+    };
+    const noneVerified = (e: unknown) => e instanceof SignError && ['NO_SIGNATURES', 'NO_MATCHING_SIGNATURES', 'NO_ATTESTATIONS', 'NO_MATCHING_ATTESTATIONS'].includes(e.code);
+
+    if (request.signatures.length > 0) {
+      const keys = await this.keysFor(request.signatures, 'signature', out.errors);
+      const digests = [resolved.digest, ...(request.platformDigests ? Object.values(resolved.platformDigests ?? {}) : [])];
+      if (keys.length > 0) {
+        for (const digest of new Set(digests)) {
+          try {
+            const r = await verifyImage({ image: at(digest), keys, registry: this.options.registry, now: this.now(), ...(this.options.events ? { events: this.options.events } : {}) });
+            for (const s of r.verified) {
+              const fact: SignatureFact = { kind: 'cosign', keyId: s.key, digest: r.digest, location: s.location, verifiedAt: verifiedAt() };
+              if (s.payload.optional && Object.keys(s.payload.optional).length > 0) fact.annotations = Object.fromEntries(Object.entries(s.payload.optional).map(([k, v]) => [k, String(v)]));
+              out.signatures.push(fact);
+            }
+          } catch (e) {
+            if (!noneVerified(e)) failure('signature', e, `signatures of ${at(digest)}`);
+          }
+        }
+      }
+    }
+
+    for (const want of request.attestations) {
+      if (!('predicateType' in want)) {
+        out.errors.push({ stage: 'attestation', code: 'UNAVAILABLE', message: `signed referrers (artifactType ${want.artifactType}) are not verified by the webhook yet` });
+        continue;
+      }
+      const keys = await this.keysFor(want.verifiers, 'attestation', out.errors);
+      if (keys.length === 0) continue;
+      try {
+        const r = await verifyAttestations({ image: at(resolved.digest), keys, type: want.predicateType, registry: this.options.registry, now: this.now() });
+        for (const a of r.verified) out.attestations.push(attestationFact(a, r.digest, verifiedAt()));
+      } catch (e) {
+        if (!noneVerified(e)) failure('attestation', e, `${want.predicateType} attestations of ${at(resolved.digest)}`);
+      }
+    }
+
+    const vulns = request.vulnerabilities;
+    if (vulns) {
+      const signal = AbortSignal.timeout(this.workTimeoutMs);
+      try {
+        const v = vulns.source === 'scan' ? await this.scanImage(at(resolved.digest), signal, out.errors) : await this.scanAttestedSbom(ref, resolved.digest, vulns.verifiers, signal, out);
+        if (v) out.vulnerabilities = v;
+      } catch (e) {
+        failure('scan', e, `vulnerabilities of ${at(resolved.digest)}`);
+      }
+    }
+    return out;
+  }
+
+  private async scanImage(image: string, signal: AbortSignal, errors: FactError[]): Promise<VulnerabilityFacts | undefined> {
+    if (!this.options.scanImage) {
+      errors.push({ stage: 'scan', code: 'UNAVAILABLE', message: 'the webhook was started without a vulnerability database (--db)' });
+      return undefined;
+    }
+    return { source: 'scan', report: await this.options.scanImage(image, signal) };
+  }
+
+  /** The newest verified SBOM attestation, re-matched against the current database. */
+  private async scanAttestedSbom(ref: ImageReference, digest: string, verifiers: readonly VerificationRequest[], signal: AbortSignal, out: Gathered): Promise<VulnerabilityFacts | undefined> {
+    if (!this.options.scanSbom) {
+      out.errors.push({ stage: 'scan', code: 'UNAVAILABLE', message: 'the webhook was started without a vulnerability database (--db)' });
+      return undefined;
+    }
+    const keys = await this.keysFor(verifiers, 'scan', out.errors);
+    if (keys.length === 0) return undefined;
+    for (const type of SBOM_PREDICATE_TYPES) {
+      try {
+        const r = await verifyAttestations({ image: `${ref.registry}/${ref.repository}@${digest}`, keys, type, registry: this.options.registry, now: this.now() });
+        const a = r.verified.at(-1);
+        if (!a) continue;
+        const fact = attestationFact(a, r.digest, this.now().toISOString());
+        return { source: 'sbom-attestation', report: await this.options.scanSbom(a.statement.predicate, type, signal), signer: { keyId: fact.keyId!, verifiedAt: fact.verifiedAt } };
+      } catch (e) {
+        if (e instanceof SignError && ['NO_ATTESTATIONS', 'NO_MATCHING_ATTESTATIONS'].includes(e.code)) continue;
+        throw e;
+      }
+    }
+    out.errors.push({ stage: 'scan', code: 'NO_SBOM', message: 'no signed SBOM attestation (CycloneDX or SPDX) was found' });
+    return undefined;
+  }
+}
+
+function attestationFact(a: VerifiedAttestation, digest: string, verifiedAt: string): AttestationFact {
+  return {
+    predicateType: a.statement.predicateType,
+    predicate: a.statement.predicate,
+    statementSubject: a.statement.subject,
+    keyId: a.key,
+    digest,
+    verifiedAt,
+  };
+}
