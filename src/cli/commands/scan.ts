@@ -3,11 +3,13 @@ import { UsageError, VulnDbError, type ScanReport } from '../../core/index.js';
 import { parseMinEpss, parseSeverityList, writeReport } from '../../report/index.js';
 import { inspect, readSbomFile, refineReport, reportFor, openVulnStore } from '../../scan/index.js';
 import { defaultDbPath, updateDb } from '../../vulndb/index.js';
-import { ExitCode, exitCodeFor } from '../exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { createOutput, type Output } from '../output.js';
 import { registryFactory, type RegistryCliOptions } from '../registry-options.js';
+import { attestScanned, planAttestation, type AttestFlags } from './sbom.js';
+import { signExitCode } from './sign.js';
 
-export interface ScanCliOptions extends RegistryCliOptions {
+export interface ScanCliOptions extends RegistryCliOptions, AttestFlags {
   format: string;
   output?: string;
   severity?: string;
@@ -60,6 +62,37 @@ async function ensureDb(dbPath: string, opts: ScanCliOptions, out: Output): Prom
   }
 }
 
+/**
+ * cosign's vuln predicate (https://cosign.sigstore.dev/attestation/vuln/v1, pkg/cosign/attestation
+ * CosignVulnPredicate): who scanned with which database, when, and the report itself (the `--format json` report) as
+ * scanner.result. invocation.parameters records the filters, without which the result cannot be read right.
+ */
+function vulnPredicate(report: ScanReport, source: string, opts: ScanCliOptions, startedOn: Date, finishedOn: Date): Buffer {
+  const parameters = {
+    source,
+    ...(opts.severity !== undefined ? { severity: opts.severity } : {}),
+    ...(opts.ignoreUnfixed ? { ignoreUnfixed: true } : {}),
+    ...(opts.onlyKev ? { onlyKev: true } : {}),
+    ...(opts.minEpss !== undefined ? { minEpss: opts.minEpss } : {}),
+    ...(opts.vex?.length ? { vex: opts.vex } : {}),
+  };
+  // Second precision, as Go's time.Time in RFC 3339 (cosign writes e.g. 2022-03-09T17:10:27Z).
+  const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return Buffer.from(
+    JSON.stringify({
+      invocation: { parameters, uri: '', event_id: '', 'builder.id': '' },
+      scanner: {
+        uri: `pkg:npm/tollgate@${report.tool.version}`,
+        version: report.tool.version,
+        db: { uri: '', version: report.db.builtAt },
+        result: JSON.parse(writeReport(report, 'json')) as unknown,
+      },
+      metadata: { scanStartedOn: rfc3339(startedOn), scanFinishedOn: rfc3339(finishedOn) },
+    }),
+    'utf8',
+  );
+}
+
 export async function runScan(source: string, opts: ScanCliOptions): Promise<number> {
   const out = createOutput(opts);
   try {
@@ -68,11 +101,13 @@ export async function runScan(source: string, opts: ScanCliOptions): Promise<num
     const minEpss = opts.minEpss !== undefined ? parseMinEpss(opts.minEpss) : undefined;
     const ignoreFiles = opts.ignorefile !== undefined ? [opts.ignorefile] : DEFAULT_IGNORE_FILES.filter((f) => existsSync(f));
     if (opts.ignorefile !== undefined && !existsSync(opts.ignorefile)) throw new UsageError('INVALID_CONFIG', `ignore file ${opts.ignorefile} not found`);
+    const plan = await planAttestation(source, opts);
     const dbPath = opts.db ?? defaultDbPath();
     await ensureDb(dbPath, opts, out);
     const store = openVulnStore(dbPath);
     let report: ScanReport;
     let seen = new Set<string>();
+    const startedOn = new Date();
     try {
       const doc = source.startsWith('sbom:')
         ? await readSbomFile(source.slice(5))
@@ -96,17 +131,25 @@ export async function runScan(source: string, opts: ScanCliOptions): Promise<num
       ...(opts.onlyKev ? { onlyKev: true } : {}),
       ...(minEpss !== undefined ? { minEpss } : {}),
     });
+    const finishedOn = new Date();
     const color = opts.format === 'table' && !opts.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
     await out.result(writeReport(report, opts.format, { color }), opts.output);
     for (const w of report.warnings) if (!seen.has(w)) out.events({ type: 'warning', message: w });
-    out.done();
     if (!report.complete) {
+      out.done();
       out.info('the scan is INCOMPLETE (see the warnings): some packages could not be analysed or matched');
+      // A signed report vouches for the image; an incomplete one would vouch for what was never checked.
+      if (plan) out.info('not attesting an INCOMPLETE scan');
       return ExitCode.operational;
     }
+    if (plan) {
+      const predicate = vulnPredicate(report, source, opts, startedOn, finishedOn);
+      await attestScanned(source, report.artifact.image ?? { input: source, kind: 'registry' }, plan, { type: 'vuln', predicate, name: 'vulnerability' }, opts, out);
+    }
+    out.done();
     return report.summary.total > 0 && exitOnFindings > 0 ? exitOnFindings : ExitCode.ok;
   } catch (e) {
     out.error(e);
-    return exitCodeFor(e);
+    return signExitCode(e);
   }
 }
