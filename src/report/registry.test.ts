@@ -15,10 +15,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 test('every writer file is registered and every registered writer has its file', () => {
   const files = readdirSync(path.join(here, 'writers'))
-    .filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))
-    .map((n) => n.replace(/\.ts$/, ''))
-    .sort();
-  assert.deepEqual([...writers.map((w) => w.id)].sort(), files);
+    // Runs as TypeScript (tsx) and compiled (dist/: .js beside .d.ts).
+    .filter((n) => /\.(ts|js)$/.test(n) && !n.endsWith('.d.ts') && !/\.test\.(ts|js)$/.test(n))
+    .map((n) => n.replace(/\.(ts|js)$/, ''));
+  assert.deepEqual([...writers.map((w) => w.id)].sort(), [...new Set(files)].sort());
 });
 
 test('ids are unique, described, and the formats the issue names', () => {
