@@ -1,8 +1,8 @@
 import { lstat, opendir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import tar from 'tar-stream';
 import { ImageError, type FileEntry } from '../core/index.js';
+import { TarReader, type TarEntry, type TarHeader } from './tar-reader.js';
 
 /** What the walker needs to know from the analyzers: which paths to read, and how much of them. */
 export interface WalkOptions {
@@ -83,97 +83,145 @@ function mapTarError(e: unknown, what: string): Error {
   return new ImageError('MALFORMED_LAYER', `${what}: ${msg}`, { cause: e });
 }
 
+/**
+ * What walkTar decides about an entry when its header is read: the reader must know whether to collect a file
+ * before its data arrives. The rest of the entry's handling waits until the entry comes out of the reader, so
+ * that warnings and `onFile` calls keep archive order.
+ */
+interface Plan {
+  readonly kind: 'skip' | 'outside' | 'whiteout' | 'wanted';
+  /** Normalised path (whiteouts and wanted entries). */
+  readonly p: string;
+  /** Wanted regular files within their size limit: the reader collects their bytes. */
+  readonly collect: boolean;
+  /** The size limit of a wanted regular file. */
+  readonly limit: number;
+}
+
+const SKIP: Plan = { kind: 'skip', p: '', collect: false, limit: 0 };
+const OUTSIDE: Plan = { kind: 'outside', p: '', collect: false, limit: 0 };
+
 /** Streams a tar once, applying the whiteout conventions of the OCI image spec (layer.md#whiteouts). */
 export async function walkTar(stream: Readable, opts: WalkOptions, what = 'layer'): Promise<LayerWalk> {
   const result: LayerWalk = { whiteouts: [], opaqueDirs: [], shadowed: [], symlinks: {}, entries: 0 };
   const kept = new Map<string, FileEntry>();
-  const extract = tar.extract();
-  let failure: Error | undefined;
-  stream.on('error', (e) => {
-    failure ??= mapTarError(e, what);
-    extract.destroy(failure);
-  });
-  stream.pipe(extract);
-  if (opts.onProgress) {
-    // Attached after pipe(): the tar reader is already a consumer, so no byte can flow past it.
-    let bytes = 0;
-    const report = opts.onProgress;
-    stream.on('data', (chunk: Buffer) => report((bytes += chunk.length)));
-  }
-  try {
-    for await (const entry of extract) {
-      if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
-      result.entries++;
-      const h = entry.header;
-      const p = normalizeEntryPath(h.name);
-      if (p === undefined) {
-        opts.onWarning(`skipped tar entry with a path outside the root: ${JSON.stringify(h.name)}`);
-        entry.resume();
-        continue;
-      }
+
+  const decide = (h: TarHeader): Plan => {
+    const p = normalizeEntryPath(h.name);
+    if (p === undefined) return OUTSIDE;
+    if (p.startsWith(WHITEOUT_PREFIX, p.lastIndexOf('/') + 1)) return { kind: 'whiteout', p, collect: false, limit: 0 };
+    const isFile = h.type === 'file' || h.type === 'contiguous-file';
+    const info = isFile ? { mode: h.mode, size: h.size } : undefined;
+    if (p === '' || !opts.wants(p, info)) return SKIP;
+    const limit = isFile ? opts.maxFileSize(p, info) : 0;
+    return { kind: 'wanted', p, collect: isFile && h.size <= limit, limit };
+  };
+
+  /** Handles one entry in archive order; returns a promise only when `onFile` does. */
+  const handle = (e: TarEntry<Plan>): Promise<void> | void => {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
+    result.entries++;
+    const { header: h, tag: plan } = e;
+    if (plan.kind === 'skip') return;
+    if (plan.kind === 'outside') {
+      opts.onWarning(`skipped tar entry with a path outside the root: ${JSON.stringify(h.name)}`);
+      return;
+    }
+    const p = plan.p;
+    if (plan.kind === 'whiteout') {
       const base = path.posix.basename(p);
       const dir = path.posix.dirname(p) === '.' ? '' : path.posix.dirname(p);
-      if (base.startsWith(WHITEOUT_PREFIX)) {
-        if (base === OPAQUE) result.opaqueDirs.push(dir);
-        else {
-          const target = base.slice(WHITEOUT_PREFIX.length);
-          if (target && target !== '.' && target !== '..') result.whiteouts.push(dir ? `${dir}/${target}` : target);
-        }
-        entry.resume();
+      if (base === OPAQUE) result.opaqueDirs.push(dir);
+      else {
+        const target = base.slice(WHITEOUT_PREFIX.length);
+        if (target && target !== '.' && target !== '..') result.whiteouts.push(dir ? `${dir}/${target}` : target);
+      }
+      return;
+    }
+    const type = h.type;
+    if (type === 'file' || type === 'contiguous-file') {
+      const size = h.size;
+      if (!plan.collect) {
+        opts.onWarning(`skipped ${p}: ${size} bytes is more than the ${plan.limit}-byte limit for this file`, p);
+        result.shadowed.push(p);
+        return;
+      }
+      const file: FileEntry = { path: p, size, mode: h.mode, content: e.content! };
+      if (size <= HARDLINK_KEEP) kept.set(p, file);
+      return opts.onFile(file);
+    }
+    if (type === 'link') {
+      const target = normalizeEntryPath(h.linkname);
+      const source = target !== undefined ? kept.get(target) : undefined;
+      if (source) return opts.onFile({ ...source, path: p });
+      opts.onWarning(`skipped ${p}: hard link to ${JSON.stringify(h.linkname)}, which is missing from this layer or too large to keep`, p);
+      result.shadowed.push(p);
+    } else if (type === 'symlink') {
+      result.symlinks[p] = h.linkname;
+      result.shadowed.push(p);
+    } else {
+      // Directories, devices, FIFOs, sparse and unknown entries at a wanted path: nothing to read, but they
+      // replace a lower file.
+      result.shadowed.push(p);
+    }
+  };
+
+  const reader = new TarReader<Plan>(decide, what);
+  // Chunks come from 'data' events (flowing mode hands over each chunk as it is; the async iterator would
+  // concatenate whatever is buffered) and wait here while an entry's onFile runs: the stream is paused then.
+  const queue: Buffer[] = [];
+  let ended = false;
+  let error: unknown;
+  let wake: (() => void) | undefined;
+  let bytes = 0;
+  const onData = (chunk: Buffer) => {
+    queue.push(chunk);
+    if (opts.onProgress) opts.onProgress((bytes += chunk.length));
+    if (wake) {
+      const w = wake;
+      wake = undefined;
+      w();
+    } else stream.pause();
+  };
+  const onEnd = () => {
+    ended = true;
+    wake?.();
+  };
+  const onError = (e: unknown) => {
+    error ??= e;
+    wake?.();
+  };
+  stream.on('data', onData);
+  stream.on('end', onEnd);
+  stream.on('error', onError);
+  try {
+    for (;;) {
+      if (error !== undefined) throw error;
+      const chunk = queue.shift();
+      if (chunk === undefined) {
+        if (ended) break;
+        const next = new Promise<void>((resolve) => (wake = resolve));
+        stream.resume();
+        await next;
         continue;
       }
-      const type = h.type;
-      const isFile = type === 'file' || type === 'contiguous-file';
-      const info = isFile ? { mode: h.mode ?? 0o644, size: h.size ?? 0 } : undefined;
-      if (p === '' || !opts.wants(p, info)) {
-        entry.resume();
-        continue;
-      }
-      if (isFile) {
-        const size = h.size ?? 0;
-        const limit = opts.maxFileSize(p, info);
-        if (size > limit) {
-          opts.onWarning(`skipped ${p}: ${size} bytes is more than the ${limit}-byte limit for this file`, p);
-          result.shadowed.push(p);
-          entry.resume();
-          continue;
-        }
-        const chunks: Buffer[] = [];
-        let got = 0;
-        for await (const chunk of entry as AsyncIterable<Buffer>) {
-          got += chunk.length;
-          chunks.push(chunk);
-        }
-        if (got !== size) throw new ImageError('TRUNCATED_LAYER', `${what}: ${p} is shorter than its tar header says`);
-        const file: FileEntry = { path: p, size, mode: h.mode ?? 0o644, content: Buffer.concat(chunks, got) };
-        if (size <= HARDLINK_KEEP) kept.set(p, file);
-        await opts.onFile(file);
-      } else if (type === 'link') {
-        const target = normalizeEntryPath(h.linkname ?? '');
-        const source = target !== undefined ? kept.get(target) : undefined;
-        entry.resume();
-        if (source) {
-          await opts.onFile({ ...source, path: p });
-        } else {
-          opts.onWarning(`skipped ${p}: hard link to ${JSON.stringify(h.linkname)}, which is missing from this layer or too large to keep`, p);
-          result.shadowed.push(p);
-        }
-      } else if (type === 'symlink') {
-        result.symlinks[p] = h.linkname ?? '';
-        result.shadowed.push(p);
-        entry.resume();
-      } else {
-        // Directories, devices, FIFOs at a wanted path: nothing to read, but they replace a lower file.
-        result.shadowed.push(p);
-        entry.resume();
+      // After the end-of-archive blocks the rest is still read: the diffID is verified at the stream's end.
+      if (reader.finished) continue;
+      for (const entry of reader.push(chunk)) {
+        const pending = handle(entry);
+        if (pending) await pending;
       }
     }
+    reader.end();
   } catch (e) {
-    stream.unpipe(extract);
     stream.destroy();
-    throw failure ?? mapTarError(e, what);
+    // A stream error (bad gzip, digest mismatch) explains a failure better than what the tar reader saw of it.
+    throw mapTarError(error ?? e, what);
+  } finally {
+    // The error listener stays: an error emitted after the walk must not become an uncaught exception.
+    stream.off('data', onData);
+    stream.off('end', onEnd);
   }
-  if (failure) throw failure;
   return result;
 }
 
