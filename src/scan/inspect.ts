@@ -35,8 +35,11 @@ export interface InspectOptions {
   /** The analyzers to run (default: the whole registry). The layer cache key follows the choice. */
   analyzers?: readonly Analyzer[];
   /**
-   * Read layers in worker threads (default true). Layers of sources that cannot hand over their stored bytes, and
-   * analyzer lists that are not drawn from the registry (a worker rebuilds the list by id), are read in-process.
+   * Read layers in worker threads (default false). Measured on the 2-vCPU reference machine, workers cost ~2 CPU-s
+   * more per cold scan of the benchmark image (a second V8 isolate per worker: module loading, JIT warm-up, GC)
+   * and were slower in wall time too (docs/benchmarks.md), so they are opt-in until a machine with more cores shows
+   * a gain. Sources that cannot hand over their stored bytes, and analyzer lists not drawn from the registry (a
+   * worker rebuilds the list by id), are always read in-process.
    */
   workers?: boolean;
 }
@@ -144,7 +147,7 @@ export async function inspectSource(source: ImageSource, options: InspectOptions
   else options.signal?.addEventListener('abort', onAbort, { once: true });
   const concurrency = options.concurrency ?? Math.min(3, Math.max(2, os.availableParallelism()));
   // Workers rebuild the analyzer list by id, so they can only run analyzers of the registry.
-  const useWorkers = options.workers !== false && source.openRawLayer !== undefined && analyzers.every((a) => registry.includes(a));
+  const useWorkers = options.workers === true && source.openRawLayer !== undefined && analyzers.every((a) => registry.includes(a));
   const pool = useWorkers ? new LayerWorkerPool(concurrency, analyzers.map((a) => a.id), options.limits) : undefined;
   let layerFacts: LayerFacts[];
   try {
