@@ -2,11 +2,11 @@ import { UsageError, type ImageMetadata } from '../../core/index.js';
 import { parseReference, parseSourceSpec, type RegistryClient } from '../../oci/index.js';
 import { encodeSbom, summarizeSbom } from '../../sbom/index.js';
 import { inspect } from '../../scan/index.js';
-import { attestImage, type SignatureForms, type Signer } from '../../sign/index.js';
+import type { SignatureForms, Signer } from '../../sign/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { createOutput, type Output } from '../output.js';
 import { registryFactory, type RegistryCliOptions } from '../registry-options.js';
-import { loadSigner, parseForm, signExitCode, signRegistry } from './sign.js';
+import { signExitCode } from '../sign-exit-code.js';
 
 /** `--attest --key KEY [--form F]` of `sbom` and `scan` (issue 5): attach the result as a signed attestation. */
 export interface AttestFlags {
@@ -52,6 +52,8 @@ export async function planAttestation(source: string, opts: AttestFlags): Promis
   if (source.startsWith('sbom:') || parseSourceSpec(source).kind !== 'registry') {
     throw new UsageError('INVALID_ARGUMENT', `--attest needs a registry image, not ${JSON.stringify(source)}: push it first (attestations are stored in its repository)`);
   }
+  // Loaded only here: signing pulls in the Sigstore libraries, which plain `sbom`/`scan` runs should not pay for.
+  const { loadSigner, parseForm } = await import('./sign.js');
   const form = parseForm(opts.form);
   return { signer: await loadSigner(opts.key), form };
 }
@@ -73,6 +75,7 @@ export async function attestScanned(
   const target = `${ref.registry}/${ref.repository}@${image.manifestDigest}`;
   let client: RegistryClient | undefined;
   try {
+    const [{ signRegistry }, { attestImage }] = await Promise.all([import('./sign.js'), import('../../sign/index.js')]);
     client = signRegistry(opts, out);
     const res = await attestImage({
       image: target,

@@ -7,7 +7,7 @@ import { ExitCode } from '../exit-codes.js';
 import { createOutput, type Output } from '../output.js';
 import { registryFactory, type RegistryCliOptions } from '../registry-options.js';
 import { attestScanned, planAttestation, type AttestFlags } from './sbom.js';
-import { signExitCode } from './sign.js';
+import { signExitCode } from '../sign-exit-code.js';
 
 export interface ScanCliOptions extends RegistryCliOptions, AttestFlags {
   format: string;

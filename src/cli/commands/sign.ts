@@ -1,7 +1,8 @@
-import { SignError, UsageError } from '../../core/index.js';
+import { UsageError } from '../../core/index.js';
 import { parseReference, RegistryClient } from '../../oci/index.js';
 import { loadPrivateKey, parseAnnotationFlags, signImage, type SignatureForms, type Signer } from '../../sign/index.js';
-import { exitCodeFor, ExitCode } from '../exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
+import { signExitCode } from '../sign-exit-code.js';
 import { createOutput, type Output } from '../output.js';
 import { registryFactory, type RegistryCliOptions } from '../registry-options.js';
 import { readKeyPassword } from './generate-key-pair.js';
@@ -52,11 +53,7 @@ export async function loadSigner(key: string | undefined): Promise<Signer> {
 }
 
 /** Problems with the key or predicate the user gave are usage errors (2); the rest as exitCodeFor says. */
-const USER_INPUT_CODES = new Set(['WRONG_PASSWORD', 'MALFORMED_KEY', 'UNSUPPORTED_KEY', 'KEY_NOT_FOUND', 'KEY_UNAVAILABLE', 'PREDICATE_INVALID', 'NO_TRUSTED_KEYS']);
-export function signExitCode(e: unknown): number {
-  if (e instanceof SignError && USER_INPUT_CODES.has(e.code)) return ExitCode.usage;
-  return exitCodeFor(e);
-}
+export { signExitCode } from '../sign-exit-code.js';
 
 export async function runSign(image: string, opts: SignCliOptions): Promise<number> {
   const out = createOutput(opts);
