@@ -13,7 +13,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Command, Option } from 'commander';
+import { buildProgram } from '../../src/cli/main.js';
 import { RegistryClient } from '../../src/oci/index.js';
 import { buildImage, buildLayer, makeTar } from '../support/image-builder.js';
 import { hasStackTrace } from '../support/cli.js';
@@ -221,20 +221,24 @@ describe('sign, verify, attest, verify-attestation, save, load commands', () => 
     assert.ok(!all.includes('PRIVATE KEY-----'), 'a PEM private key header appears in the output');
   });
 
-  test('the commander blocks for src/cli/main.ts parse as the commands expect', async () => {
-    const seen: { command: string; image: string; opts: Record<string, unknown> }[] = [];
-    const program = buildSignCommands((command, image, opts) => seen.push({ command, image, opts }));
-    const parse = (argv: string[]) => program.parseAsync(argv, { from: 'user' });
-    await parse(['sign', '--key', 'k.key', '-a', 'a=1', '--annotations', 'b=2', '--recursive', '--tlog-upload=false', 'img:1']);
-    await parse(['verify', '--key', 'a.pub', '--key', 'dir', '-a', 'x=y', '--output', 'text', '--check-reference', 'img:1']);
-    await parse(['attest', '--key', 'k.key', '--type', 'slsaprovenance', '--predicate', 'p.json', '--form', 'legacy', 'img:1']);
-    await parse(['verify-attestation', '--key', 'a.pub', '--type', 'vuln', 'img:1']);
-    await parse(['save', 'img:1', '--dir', 'out']);
-    await parse(['load', '--dir', 'out', 'reg/x:1']);
-    assert.deepEqual(
-      seen.map((s) => [s.command, s.image]),
-      [['sign', 'img:1'], ['verify', 'img:1'], ['attest', 'img:1'], ['verify-attestation', 'img:1'], ['save', 'img:1'], ['load', 'reg/x:1']],
-    );
+  test("main.ts's sign, verify, attest, verify-attestation, save and load commands parse their options as the commands expect", () => {
+    // The real command tree; parseOptions() parses without running the actions.
+    const program = buildProgram(() => {});
+    const parse = (argv: string[]) => {
+      const [name, ...rest] = argv;
+      const cmd = program.commands.find((c) => c.name() === name)!;
+      const { operands } = cmd.parseOptions(rest);
+      return { image: operands[0], opts: cmd.opts() };
+    };
+    const seen = [
+      parse(['sign', '--key', 'k.key', '-a', 'a=1', '--annotations', 'b=2', '--recursive', '--tlog-upload=false', 'img:1']),
+      parse(['verify', '--key', 'a.pub', '--key', 'dir', '-a', 'x=y', '--output', 'text', '--check-reference', 'img:1']),
+      parse(['attest', '--key', 'k.key', '--type', 'slsaprovenance', '--predicate', 'p.json', '--form', 'legacy', 'img:1']),
+      parse(['verify-attestation', '--key', 'a.pub', '--type', 'vuln', 'img:1']),
+      parse(['save', 'img:1', '--dir', 'out']),
+      parse(['load', '--dir', 'out', 'reg/x:1']),
+    ];
+    assert.deepEqual(seen.map((s) => s.image), ['img:1', 'img:1', 'img:1', 'img:1', 'img:1', 'reg/x:1']);
     assert.deepEqual(pick(seen[0]!.opts, ['key', 'annotations', 'recursive', 'tlogUpload', 'form']), { key: 'k.key', annotations: ['a=1', 'b=2'], recursive: true, tlogUpload: 'false', form: 'both' });
     assert.deepEqual(pick(seen[1]!.opts, ['key', 'annotations', 'output', 'checkReference']), { key: ['a.pub', 'dir'], annotations: ['x=y'], output: 'text', checkReference: true });
     assert.deepEqual(pick(seen[2]!.opts, ['key', 'type', 'predicate', 'form']), { key: 'k.key', type: 'slsaprovenance', predicate: 'p.json', form: 'legacy' });
@@ -246,115 +250,4 @@ describe('sign, verify, attest, verify-attestation, save, load commands', () => 
 
 function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(keys.map((k) => [k, o[k]]));
-}
-
-/**
- * The blocks proposed for src/cli/main.ts's buildProgram (there the actions lazily import ./commands/<name>.js and
- * call run<Name>(image, { ...program.opts(), ...opts })); here the actions only record what they were given.
- */
-function buildSignCommands(act: (command: string, image: string, opts: Record<string, unknown>) => void): Command {
-  const program = new Command('tollgate').exitOverride();
-  const registryOptions = (cmd: Command) =>
-    cmd
-      .option('--username <user>', 'registry user name (env TOLLGATE_USERNAME)')
-      .option('--password <password>', 'registry password or token (env TOLLGATE_PASSWORD; prefer the env var)')
-      .option('--insecure', 'allow plain HTTP and unverified TLS for non-loopback registries')
-      .option('--ca-file <file>', 'PEM bundle of extra CAs trusted for registries (env SSL_CERT_FILE)')
-      .option('--platform <os/arch[/variant]>', 'platform to read from a multi-platform image (default linux/amd64)');
-  // ---- begin blocks for main.ts
-  const collect = (value: string, previous: string[] = []) => [...previous, value];
-  const formOption = () =>
-    new Option('--form <form>', 'storage: legacy (cosign sha256-<hex>.sig/.att tags), bundle (Sigstore bundle as an OCI 1.1 referrer), or both')
-      .choices(['both', 'legacy', 'bundle'])
-      .default('both');
-
-  const sign = program
-    .command('sign')
-    .summary('sign an image with a key and attach the signature as cosign does')
-    .description(
-      'Sign IMAGE with a private key, as `cosign sign --key` does. A tag is resolved to its digest and the digest is signed.\n' +
-        'The signature is stored as cosign stores it: a layer of the sha256-<hex>.sig image and/or a Sigstore bundle attached\n' +
-        'as an OCI 1.1 referrer (--form). Nothing is uploaded to a transparency log.',
-    )
-    .argument('<image>', 'image to sign (registry reference)')
-    .requiredOption('--key <file>', 'private key file')
-    .option('-a, --annotations <key=value>', 'annotation to sign with the image (repeatable)', collect, [])
-    .option('--recursive', 'also sign every platform image of a multi-platform index')
-    .addOption(formOption())
-    .option('--tlog-upload [bool]', 'accepted for cosign compatibility and ignored: nothing is uploaded to Rekor');
-  registryOptions(sign);
-  sign.action(async (image: string, opts: Record<string, unknown>) => act('sign', image, { ...program.opts(), ...opts }));
-
-  const verify = program
-    .command('verify')
-    .summary('verify the signatures of an image with public keys')
-    .description(
-      'Verify the signatures of IMAGE as `cosign verify --key` does: cosign sha256-<hex>.sig signatures and Sigstore bundle\n' +
-        'referrers, each checked against the keys and against the image digest. IMAGE is a registry reference or\n' +
-        'oci-dir:PATH[:TAG] (a layout written by `tollgate save` or `cosign save`; no registry needed).\n' +
-        'Prints the verified payloads (JSON) on stdout. Exit 0 only if at least one signature verifies, 1 if none does.',
-    )
-    .argument('<image>', 'image to verify')
-    .option('--key <file-or-dir>', 'trusted public key, or a directory of *.pub/*.pem keys (repeatable: any of them verifies)', collect)
-    .option('-a, --annotations <key=value>', 'require this annotation in the signed payload (repeatable)', collect, [])
-    .addOption(new Option('--output <format>', 'output format').choices(['json', 'text']).default('json'))
-    .option('--check-reference', "also require the payload's docker-reference to name this repository (cosign does not check it)");
-  registryOptions(verify);
-  verify.action(async (image: string, opts: Record<string, unknown>) => act('verify', image, { ...program.opts(), ...opts }));
-
-  const attest = program
-    .command('attest')
-    .summary('attach a signed in-toto attestation (SLSA, SBOM, vulnerabilities, VEX…) to an image')
-    .description(
-      'Sign an in-toto statement about IMAGE (its digest) with PREDICATE as a DSSE envelope and attach it as cosign does:\n' +
-        'a layer of the sha256-<hex>.att image and/or a Sigstore bundle referrer (--form).',
-    )
-    .argument('<image>', 'image to attest (registry reference)')
-    .requiredOption('--key <file>', 'private key file')
-    .option('--type <type>', 'predicate type: slsaprovenance, slsaprovenance02, slsaprovenance1, link, spdx, spdxjson, cyclonedx, vuln, openvex, custom, or a URI', 'custom')
-    .requiredOption('--predicate <file>', 'the predicate file')
-    .option('--recursive', 'also attest every platform image of a multi-platform index')
-    .addOption(formOption())
-    .option('--tlog-upload [bool]', 'accepted for cosign compatibility and ignored: nothing is uploaded to Rekor');
-  registryOptions(attest);
-  attest.action(async (image: string, opts: Record<string, unknown>) => act('attest', image, { ...program.opts(), ...opts }));
-
-  const verifyAttestation = program
-    .command('verify-attestation')
-    .summary('verify the attestations of an image with public keys')
-    .description(
-      'Verify the attestations of IMAGE of the given --type as `cosign verify-attestation --key` does (DSSE signature,\n' +
-        'payload type, subject digest, predicate type). IMAGE may be oci-dir:PATH[:TAG]. Prints each verified envelope\n' +
-        '(--output text) or the statements as a JSON array (--output json). Exit 0 only if at least one verifies.',
-    )
-    .argument('<image>', 'image whose attestations to verify')
-    .option('--key <file-or-dir>', 'trusted public key, or a directory of keys (repeatable)', collect)
-    .option('--type <type>', 'predicate type to look for (see attest --type)', 'custom')
-    .option('-a, --annotations <key=value>', "require this annotation on the statement's subject (repeatable)", collect, [])
-    .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'));
-  registryOptions(verifyAttestation);
-  verifyAttestation.action(async (image: string, opts: Record<string, unknown>) => act('verify-attestation', image, { ...program.opts(), ...opts }));
-
-  const save = program
-    .command('save')
-    .summary('save an image with its signatures and attestations as an OCI layout (air-gapped verification)')
-    .description(
-      'Write IMAGE (every platform), its cosign signature and attestation images and its OCI 1.1 referrers to an OCI image\n' +
-        'layout, as `cosign save` does. `tollgate verify oci-dir:PATH` then needs no registry; `tollgate load` pushes it back.',
-    )
-    .argument('<image>', 'image to save (registry reference)')
-    .requiredOption('--dir <path>', 'directory of the OCI layout (created if needed)');
-  registryOptions(save);
-  save.action(async (image: string, opts: Record<string, unknown>) => act('save', image, { ...program.opts(), ...opts }));
-
-  const load = program
-    .command('load')
-    .summary('push an OCI layout written by save (or cosign save) to a registry')
-    .description('Push the image, signatures, attestations and referrers of an OCI layout to IMAGE, as `cosign load` does.')
-    .argument('<image>', 'where to push (repository with optional tag)')
-    .requiredOption('--dir <path>', 'directory of the OCI layout');
-  registryOptions(load);
-  load.action(async (image: string, opts: Record<string, unknown>) => act('load', image, { ...program.opts(), ...opts }));
-  // ---- end blocks for main.ts
-  return program;
 }
