@@ -43,3 +43,16 @@ test('a clean layer has no gaps', async () => {
   assert.equal(facts.gaps, undefined);
   assert.deepEqual(mergeLayers([facts], [fake]).gaps, []);
 });
+
+test('whiteouts hide a path and everything below it, opaque directories everything below them, in lower layers only', () => {
+  const paths = ['a.db', 'usr/lib/x.db', 'usr/lib/deep/y.db', 'usr/lib2/z.db', 'opt/app/v.db', 'opt/app.db', 'srv/keep.db'];
+  const lower = { facts: { fake: Object.fromEntries(paths.map((p) => [p, p])) }, whiteouts: [], opaqueDirs: [], shadowed: [], warnings: [] };
+  // Layer 1 deletes a.db and usr/lib (not usr/lib2), makes opt/app opaque (not opt/app.db) and adds a file under it.
+  const upper = { facts: { fake: { 'opt/app/new.db': 'opt/app/new.db' } }, whiteouts: ['a.db', 'usr/lib'], opaqueDirs: ['opt/app'], shadowed: [], warnings: [] };
+  const names = (layers: Parameters<typeof mergeLayers>[0]) => mergeLayers(layers, [fake]).packages.map((p) => p.name).sort();
+  assert.deepEqual(names([lower, upper]), ['opt/app.db', 'opt/app/new.db', 'srv/keep.db', 'usr/lib2/z.db']);
+  // An opaque root hides every lower file; the layer's own files stay.
+  assert.deepEqual(names([lower, { ...upper, whiteouts: [], opaqueDirs: [''] }]), ['opt/app/new.db']);
+  // A whiteout of a file path does not hide a sibling that merely shares its prefix.
+  assert.deepEqual(names([lower, { ...upper, facts: {}, whiteouts: ['usr/lib/x'], opaqueDirs: [] }]), paths.slice().sort());
+});

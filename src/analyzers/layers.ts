@@ -3,7 +3,7 @@ import { DEFAULT_MAX_FILE_SIZE, type Analyzer, type FileInfo, type Located, type
 import { analyzers as registry } from './registry.js';
 
 /**
- * What one layer contributes, in a JSON form that is cached per layer (key: diffID + analyzer fingerprint).
+ * What one layer contributes, in a JSON form that is cached per layer (key: blob digest, or diffID, + analyzer fingerprint).
  * `facts[analyzerId][path]` is the fact an analyzer drew from that file.
  */
 export interface LayerFacts {
@@ -103,9 +103,18 @@ export interface MergeResult {
   gaps: string[];
 }
 
-function removeUnder(map: Map<string, Located<unknown>>, prefix: string, includeSelf: boolean): void {
-  const slash = prefix === '' ? '' : `${prefix}/`;
-  for (const p of map.keys()) if ((includeSelf && p === prefix) || p.startsWith(slash)) map.delete(p);
+/**
+ * Whether a layer's whiteouts (each path and everything below it) or opaque directories (everything below them)
+ * hide `p`. Looks up `p`'s ancestors in two sets: O(depth) per path, where testing every whiteout against every
+ * known path was O(whiteouts × paths) (~900 whiteouts in a layer that purges packages).
+ */
+function hiddenBy(p: string, whiteouts: ReadonlySet<string>, opaque: ReadonlySet<string>): boolean {
+  if (whiteouts.has(p) || opaque.has('')) return true;
+  for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) {
+    const dir = p.slice(0, i);
+    if (whiteouts.has(dir) || opaque.has(dir)) return true;
+  }
+  return false;
 }
 
 /**
@@ -122,9 +131,10 @@ export function mergeLayers(layers: readonly LayerFacts[], list: readonly Analyz
   const warnings: string[] = [];
   const gaps: string[] = [];
   layers.forEach((layer, index) => {
+    const whiteouts = new Set(layer.whiteouts);
+    const opaque = new Set(layer.opaqueDirs);
     for (const map of state.values()) {
-      for (const d of layer.opaqueDirs) removeUnder(map, d, false);
-      for (const w of layer.whiteouts) removeUnder(map, w, true);
+      if (whiteouts.size || opaque.size) for (const p of map.keys()) if (hiddenBy(p, whiteouts, opaque)) map.delete(p);
       for (const s of layer.shadowed) map.delete(s);
     }
     for (const [id, byPath] of Object.entries(layer.facts)) {

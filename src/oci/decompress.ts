@@ -1,7 +1,12 @@
+import { createHash, type Hash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
 import { ImageError } from '../core/index.js';
+import { digestAlgorithm } from './digest.js';
 import type { Compression } from './media-types.js';
+
+/** Read-ahead between decompression stages (8 zlib chunks). */
+const STAGE_HIGH_WATER_MARK = 1024 * 1024;
 
 /**
  * Limits that make decompression bombs harmless: deflate cannot exceed ~1032:1, so anything beyond `maxRatio` is
@@ -70,14 +75,22 @@ async function zstdDecompressor(): Promise<Transform> {
   return new DecompressStream({ windowLogMax: 27 }) as unknown as Transform;
 }
 
-/** Fails once more than `limit` bytes have come out of a decompressor. */
-class OutputLimit extends Transform {
+/**
+ * The one stage after a decompressor: fails once more than `limit` bytes have come out, and (when given an expected
+ * digest, i.e. a diffID that no verified blob digest already covers) hashes what passes and fails at the end on a
+ * mismatch. One Transform instead of a size limit, a DigestVerifier and a PassThrough: each stage costs a pipe hop,
+ * a write-queue round and (with the default 16 KiB high-water mark) a pause/resume per 128 KiB chunk.
+ */
+class DecompressedGuard extends Transform {
   private bytes = 0;
+  private readonly hash: Hash | undefined;
   constructor(
     private readonly limit: number,
     private readonly what: string,
+    private readonly expected?: string,
   ) {
-    super();
+    super({ highWaterMark: STAGE_HIGH_WATER_MARK });
+    this.hash = expected ? createHash(digestAlgorithm(expected)) : undefined;
   }
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length;
@@ -90,27 +103,42 @@ class OutputLimit extends Transform {
       );
       return;
     }
+    this.hash?.update(chunk);
     cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    if (this.hash && this.expected) {
+      const actual = `${digestAlgorithm(this.expected)}:${this.hash.digest('hex')}`;
+      if (actual !== this.expected) {
+        cb(new ImageError('DIGEST_MISMATCH', `${this.what} uncompressed content (diff_id): content digest ${actual} does not match the expected ${this.expected}`));
+        return;
+      }
+    }
+    cb();
   }
 }
 
 /**
  * Returns the transforms that turn the (possibly compressed) bytes of a layer into its tar stream. Compression is
  * sniffed from the magic bytes: media types lie (Docker "tar.gzip" layers that are plain tar exist in the wild).
+ * With `diffId` the uncompressed bytes are also checked against it (see openVerifiedLayer for when that is needed).
  */
 export async function decompressors(
   head: Buffer,
   compressedSize: number | undefined,
   what: string,
   limits: DecompressLimits = DEFAULT_LIMITS,
+  diffId?: string,
 ): Promise<Transform[]> {
   const compression = detectCompression(head);
-  if (compression === 'none') return [];
+  if (compression === 'none') return diffId ? [new DecompressedGuard(Infinity, what, diffId)] : [];
   const ratioLimit = compressedSize !== undefined ? Math.max(limits.ratioFloor, compressedSize * limits.maxRatio) : limits.maxBytes;
   const limit = Math.min(limits.maxBytes, ratioLimit);
+  // A high-water mark of several chunks lets zlib inflate the next chunks on the thread pool while the main thread
+  // still hashes and parses the previous one (with the default, every chunk stalls the inflater until it is read).
   const decoder =
     compression === 'gzip'
-      ? zlib.createGunzip({ chunkSize: 128 * 1024 })
+      ? zlib.createGunzip({ chunkSize: 128 * 1024, highWaterMark: STAGE_HIGH_WATER_MARK } as zlib.ZlibOptions)
       : await zstdDecompressor();
-  return [decoder, new OutputLimit(limit, what)];
+  return [decoder, new DecompressedGuard(limit, what, diffId)];
 }

@@ -16,7 +16,7 @@ import { LayerWorkerPool } from './layer-pool.js';
 import { rawStream, readLayerFacts, walkLayerTar } from './layer-read.js';
 
 /** Bump when the shape of cached LayerFacts changes. */
-const LAYER_CACHE_FORMAT = 2;
+const LAYER_CACHE_FORMAT = 3;
 
 export interface InspectOptions {
   /** "os/arch[/variant]" for multi-platform images (default linux/amd64). */
@@ -63,7 +63,10 @@ async function analyzeLayer(
   pool: LayerWorkerPool | undefined,
   limits: DecompressLimits | undefined,
 ): Promise<LayerFacts> {
-  const key = layer.diffId ? `v${LAYER_CACHE_FORMAT}|${layer.diffId}|${analyzerFingerprint(analyzers)}` : undefined;
+  // Keyed by what was verified while reading: the blob digest where there is one (the diffID is then a claim of the
+  // config, not checked: see openVerifiedLayer), else the diffID, which is then checked on the uncompressed bytes.
+  const id = layer.digest ?? layer.diffId;
+  const key = id ? `v${LAYER_CACHE_FORMAT}|${id}|${analyzerFingerprint(analyzers)}` : undefined;
   const total = source.layers.length;
   if (cache && key) {
     const hit = await cache.get<LayerFacts>('layers', key);
@@ -113,7 +116,7 @@ async function analyzeLayer(
     ({ facts, entries } = await walkLayerTar(tar, layer, { analyzers, signal, onProgress }));
   }
   events({ type: 'layer-done', index: layer.index, cached: false, files: entries });
-  // Only a layer that was read to the end (digest and diffID verified) is cached.
+  // Only a layer that was read to the end (its digest verified) is cached.
   if (cache && key) {
     await cache.put('layers', key, facts).catch((e: unknown) => {
       events({ type: 'warning', message: `could not write the layer cache: ${(e as Error).message}` });

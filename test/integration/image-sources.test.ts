@@ -242,13 +242,29 @@ describe('integrity', () => {
     await assert.rejects(inspect(`oci-dir:${dir}:t`, { cacheDir: false }), (e: unknown) => e instanceof ImageError && e.code === 'DIGEST_MISMATCH');
   });
 
-  test('a config whose diff_id does not match the layer content is refused', async () => {
+  test('a layer with a blob digest is bound by it: a lying diff_id can neither break the scan nor poison the layer cache', async () => {
+    // The verified blob digest binds the compressed bytes and so (decompression being deterministic) the tar; the
+    // diff_id is not hashed again (see openVerifiedLayer). What matters is that the cache is not keyed by it.
+    const claimed = 'sha256:' + 'ab'.repeat(32);
+    const cacheDir = path.join(tmp, `cache-${counter++}`);
+    const docs: SbomDocument[] = [];
+    for (const entries of [base, [...base.slice(0, 3), { path: 'var/lib/dpkg/status', content: stanza('zsh', '5.9-4') }]]) {
+      const image = buildImage([await buildLayer(await makeTar(entries))], { diffIds: [claimed] });
+      const dir = path.join(tmp, `diffid-${counter++}`);
+      await writeOciLayout(dir, [{ tag: 't', image }]);
+      docs.push(await inspect(`oci-dir:${dir}:t`, { cacheDir }));
+    }
+    // Both images claim the same diff_id; the second must still be read, not served the first one's packages.
+    assert.deepEqual(names(docs[0]!), ['bash@5.2.15-2+b2', 'libc6@2.36-9+deb12u4']);
+    assert.deepEqual(names(docs[1]!), ['zsh@5.9-4']);
+  });
+
+  test('a layer without a blob digest (docker-archive) is checked against its diff_id', async () => {
     const t = await makeTar(base);
-    const layer = await buildLayer(t);
-    const image = buildImage([layer], { diffIds: ['sha256:' + 'ab'.repeat(32)] });
-    const dir = path.join(tmp, `diffid-${counter++}`);
-    await writeOciLayout(dir, [{ tag: 't', image }]);
-    await assert.rejects(inspect(`oci-dir:${dir}:t`, { cacheDir: false }), (e: unknown) => e instanceof ImageError && e.code === 'DIGEST_MISMATCH' && /diff_id/.test(e.message));
+    const image = buildImage([await buildLayer(t, 'none', true)], { docker: true, diffIds: ['sha256:' + 'ab'.repeat(32)] });
+    const file = path.join(tmp, `archive-${counter++}.tar`);
+    await writeDockerArchive(file, image, [t], ['example.org/app:1.0']);
+    await assert.rejects(inspect(`docker-archive:${file}`, { cacheDir: false }), (e: unknown) => e instanceof ImageError && e.code === 'DIGEST_MISMATCH' && /diff_id/.test(e.message));
   });
 
   test('the layer cache: the second run reads no layer blob at all', async () => {

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { UsageError, VulnDbError, type ScanReport } from '../../core/index.js';
 import { parseMinEpss, parseSeverityList, writeReport } from '../../report/index.js';
-import { inspect, readSbomFile, refineReport, reportFor, openVulnStore } from '../../scan/index.js';
+import { inspect, loadScanUseCase } from '../../scan/index.js';
 import { defaultDbPath, updateDb } from '../../vulndb/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { createOutput, type Output } from '../output.js';
@@ -104,6 +104,7 @@ export async function runScan(source: string, opts: ScanCliOptions): Promise<num
     const plan = await planAttestation(source, opts);
     const dbPath = opts.db ?? defaultDbPath();
     await ensureDb(dbPath, opts, out);
+    const { readSbomFile, refineReport, reportFor, openVulnStore } = await loadScanUseCase();
     const store = openVulnStore(dbPath);
     let report: ScanReport;
     let seen = new Set<string>();

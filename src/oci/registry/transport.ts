@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+
+/** undici is loaded on the first request (~0.1 s of module loading that `oci-dir:` and cached scans never need). */
+type Undici = Pick<typeof import('undici'), 'Agent' | 'request'>;
+let undiciModule: Promise<Undici> | undefined;
+function loadUndici(): Promise<Undici> {
+  return (undiciModule ??= import('undici').then(({ Agent, request }) => ({ Agent, request })));
+}
 import { RegistryError, UsageError, isTollgateError, type EventSink } from '../../core/index.js';
 
 /**
@@ -151,7 +158,8 @@ function loadCa(caFile: string): string {
 }
 
 export class HttpTransport {
-  private readonly agent: Agent;
+  private agent: Promise<Agent> | undefined;
+  private readonly agentOptions: ConstructorParameters<typeof Agent>[0];
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly retryBaseMs: number;
@@ -179,16 +187,22 @@ export class HttpTransport {
         }
       }
     }
-    this.agent = new Agent({
+    this.agentOptions = {
       connect: { timeout: this.timeoutMs, ...(ca ? { ca } : {}), ...(options.insecure ? { rejectUnauthorized: false } : {}) },
       keepAliveTimeout: 10_000,
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
-    });
+    };
+  }
+
+  private dispatcher(): Promise<Agent> {
+    return (this.agent ??= loadUndici().then(({ Agent }) => new Agent(this.agentOptions)));
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    const agent = this.agent;
+    this.agent = undefined;
+    if (agent) await (await agent).close();
   }
 
   /**
@@ -232,13 +246,14 @@ export class HttpTransport {
     let url = req.url;
     const origin = new URL(req.url).origin;
     let headers: Record<string, string> = { 'user-agent': this.userAgent, ...lowerKeys(req.headers ?? {}) };
+    const [{ request }, agent] = await Promise.all([loadUndici(), this.dispatcher()]);
     for (let hop = 0; ; hop++) {
       const body = typeof req.body === 'function' ? req.body() : req.body;
       const res = await request(url, {
         method: req.method,
         headers,
         body,
-        dispatcher: this.agent,
+        dispatcher: agent,
         signal: req.signal,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,

@@ -6,8 +6,11 @@
  * table keyed `checksum name version (source)`; very old v1 files put the root crate in `[root]`.
  * v3 and v4 differ from v2 only in how `source` URLs are escaped, which is kept as written.
  */
-import { parse as parseToml } from 'smol-toml';
+import type * as SmolToml from 'smol-toml';
+import { lazyRequire } from '../../../infra/index.js';
 import { AnalysisError } from '../../../core/index.js';
+
+const toml = lazyRequire<typeof SmolToml>('smol-toml');
 
 export interface CargoLockPackage {
   name: string;
@@ -50,7 +53,7 @@ export function parseCargoLock(content: Buffer | string): CargoLockParse {
   const text = typeof content === 'string' ? content : content.toString('utf8');
   let doc: Table;
   try {
-    doc = parseToml(text) as Table;
+    doc = toml().parse(text) as Table;
   } catch (e) {
     throw new AnalysisError('MALFORMED_FILE', `Cargo.lock is not valid TOML: ${(e as Error).message.split('\n')[0]}`, { cause: e });
   }

@@ -13,10 +13,13 @@
  *     document describes the tool, not the project, and is left out (as Trivy does).
  * The root project and workspace members are `importers`, not packages: they are never reported.
  */
-import { parseAllDocuments } from 'yaml';
+import type * as Yaml from 'yaml';
+import { lazyRequire } from '../../../infra/index.js';
 import { AnalysisError } from '../../../core/index.js';
 import { LockCollector, type LockParse } from './lock-record.js';
 import { isObject, validName, validVersion } from './parse-package-json.js';
+
+const yaml = lazyRequire<typeof Yaml>('yaml');
 
 const ENV_IMPORTER_FIELDS = new Set(['configDependencies', 'packageManagerDependencies']);
 const PROD_FIELDS = ['dependencies', 'optionalDependencies'] as const;
@@ -238,7 +241,7 @@ export function parsePnpmLock(input: string | Buffer): LockParse {
   let text = typeof input === 'string' ? input : input.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   // The failsafe schema keeps every scalar a string ("1.10" stays "1.10"); aliases are bounded (billion laughs).
-  const docs = parseAllDocuments(text, { uniqueKeys: false, schema: 'failsafe' });
+  const docs = yaml().parseAllDocuments(text, { uniqueKeys: false, schema: 'failsafe' });
   const list = Array.isArray(docs) ? docs : [docs];
   const out = new LockCollector();
   for (const d of list) {

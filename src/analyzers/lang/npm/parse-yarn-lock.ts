@@ -12,10 +12,13 @@
  * an entry listed anyway, and are left out. Unknown protocols are skipped with a warning.
  * yarn.lock does not record which dependencies are development-only.
  */
-import { parse as parseYaml } from 'yaml';
+import type * as Yaml from 'yaml';
+import { lazyRequire } from '../../../infra/index.js';
 import { AnalysisError } from '../../../core/index.js';
 import { LockCollector, type LockParse } from './lock-record.js';
 import { isObject, validName, validVersion } from './parse-package-json.js';
+
+const yaml = lazyRequire<typeof Yaml>('yaml');
 
 const LOCAL_PROTOCOLS = new Set(['workspace', 'file', 'link', 'portal', 'patch', 'exec']);
 const REMOTE_PROTOCOLS = new Set(['npm', 'git', 'git+ssh', 'git+http', 'git+https', 'git+file', 'github', 'gitlab', 'bitbucket', 'http', 'https']);
@@ -255,7 +258,7 @@ export function parseYarnLock(input: string | Buffer): LockParse {
     try {
       // Duplicate keys occur in real berry lockfiles after merges; the YAML spec forbids them, Yarn tolerates them.
       // The failsafe schema keeps every scalar a string: `version: 1.10` must not become the number 1.1.
-      doc = parseYaml(text, { uniqueKeys: false, maxAliasCount: 100, schema: 'failsafe' }) as unknown;
+      doc = yaml().parse(text, { uniqueKeys: false, maxAliasCount: 100, schema: 'failsafe' }) as unknown;
     } catch (e) {
       throw new AnalysisError('MALFORMED_FILE', `yarn.lock is not valid YAML: ${(e as Error).message}`, { cause: e });
     }

@@ -1,8 +1,11 @@
 /** What every Python lockfile parser returns: packages with dependency edges as indices into the same list. */
-import { parse as parseToml, TomlError } from 'smol-toml';
+import type * as SmolToml from 'smol-toml';
+import { lazyRequire } from '../../../infra/index.js';
 import { AnalysisError } from '../../../core/index.js';
 import { normalizeName } from './requirement.js';
 import { decodeText } from './text.js';
+
+const toml = lazyRequire<typeof SmolToml>('smol-toml');
 
 export interface LockPackage {
   /** Name as the lockfile writes it. */
@@ -24,9 +27,9 @@ const MAX_TOML_DEPTH = 64;
 
 export function parseTomlDocument(content: Buffer, what: string): Record<string, unknown> {
   try {
-    return parseToml(decodeText(content), { maxDepth: MAX_TOML_DEPTH }) as Record<string, unknown>;
+    return toml().parse(decodeText(content), { maxDepth: MAX_TOML_DEPTH }) as Record<string, unknown>;
   } catch (e) {
-    const detail = e instanceof TomlError ? `${e.message.split('\n', 1)[0]!.trim()} at line ${e.line}, column ${e.column}` : e instanceof Error ? e.message : String(e);
+    const detail = e instanceof toml().TomlError ? `${e.message.split('\n', 1)[0]!.trim()} at line ${e.line}, column ${e.column}` : e instanceof Error ? e.message : String(e);
     throw new AnalysisError('MALFORMED_FILE', `${what} is not valid TOML (${detail})`, { cause: e });
   }
 }
