@@ -11,7 +11,7 @@ import {
   type ScanTarget,
   type Severity,
 } from '../core/index.js';
-import { comparatorFor } from '../vulndb/index.js';
+import { comparatorFor, osvAuthorityOf } from '../vulndb/index.js';
 import { isAffected } from './ranges.js';
 import { isExplicitlyUnaffected } from './requirements.js';
 import type { AdvisoryLookup, AdvisorySummary, Statement } from './source.js';
@@ -143,28 +143,9 @@ function bestCvss(list: CvssScore[]): CvssScore | undefined {
  * the id prefix as the OSV feed names CvssScore.source ("ghsa", "go", "pypa", "ubuntu", …), so that a GHSA rating
  * reads "ghsa" and not the transport.
  */
-const OSV_AUTHORITY: Record<string, string> = {
-  GHSA: 'ghsa',
-  PYSEC: 'pypa',
-  GO: 'go',
-  RUSTSEC: 'rustsec',
-  UBUNTU: 'ubuntu',
-  USN: 'ubuntu',
-  CGA: 'chainguard',
-  DSA: 'debian',
-  DLA: 'debian',
-  DEBIAN: 'debian',
-  RLSA: 'rocky',
-  ALSA: 'alma',
-  ALBA: 'alma',
-  RHSA: 'redhat',
-  RHBA: 'redhat',
-  RHEA: 'redhat',
-};
-
 function authorityOf(a: AdvisorySummary): string {
   if (a.source !== 'osv') return a.source;
-  return OSV_AUTHORITY[a.id.split('-')[0]!.toUpperCase()] ?? a.source;
+  return osvAuthorityOf(a.id) ?? a.source;
 }
 
 const STATUS_RANK: Record<Finding['status'], number> = { fixed: 0, unfixed: 1, 'will-not-fix': 2, 'end-of-life': 3 };

@@ -10,4 +10,5 @@ export { feeds } from './feeds/registry.js';
 export type { Feed, FeedContext, FeedRecord, DownloadContext } from './feeds/feed.js';
 export { cvssBaseScore, cvssSeverity, parseCvss, type ParsedCvss } from './cvss.js';
 export { packageKey, pep503 } from './package-name.js';
+export { osvAuthorityOf } from './osv-authority.js';
 export * from './versions/index.js';

@@ -1,6 +1,7 @@
 import type { AffectedPackage, Advisory, CvssScore, RangeEvent, Severity, VersionRange } from '../../../core/index.js';
 import { cvssBaseScore, parseCvss } from '../../cvss.js';
 import { mapEcosystem, normaliseName } from './ecosystems.js';
+import { osvAuthorityOf } from '../../osv-authority.js';
 
 /**
  * One OSV record (https://ossf.github.io/osv-schema/, schema 1.0–1.7) → Advisory. Pure: the caller reads and
@@ -92,26 +93,7 @@ export function severityWord(word: unknown): Severity | undefined {
 
 /** Who states the CVSS vectors of a record, from its id prefix (CvssScore.source). */
 export function cvssSourceOf(id: string): string {
-  const prefix = id.split('-')[0]!.toUpperCase();
-  const known: Record<string, string> = {
-    GHSA: 'ghsa',
-    PYSEC: 'pypa',
-    GO: 'go',
-    RUSTSEC: 'rustsec',
-    UBUNTU: 'ubuntu',
-    USN: 'ubuntu',
-    CGA: 'chainguard',
-    DSA: 'debian',
-    DLA: 'debian',
-    DEBIAN: 'debian',
-    RLSA: 'rocky',
-    ALSA: 'alma',
-    ALBA: 'alma',
-    RHSA: 'redhat',
-    RHBA: 'redhat',
-    RHEA: 'redhat',
-  };
-  return known[prefix] ?? 'osv';
+  return osvAuthorityOf(id) ?? 'osv';
 }
 
 const EVENT_KEYS = ['introduced', 'fixed', 'last_affected', 'limit'] as const;
