@@ -8,7 +8,7 @@ import type { Advisory, AffectedPackage } from '../../../core/index.js';
 import { VulnDbError } from '../../../core/index.js';
 import type { FeedRecord } from '../feed.js';
 import { alpineBranch, feed } from './index.js';
-import { parseSecfixEntry } from './parse-secdb.js';
+import { parseSecfixEntry } from '../../secdb/parse-secdb.js';
 
 const MIRROR = shared('vulndb');
 const ALPINE = path.join(MIRROR, 'alpine');

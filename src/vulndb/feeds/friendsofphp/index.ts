@@ -1,6 +1,6 @@
 import type { Advisory } from '../../../core/index.js';
 import type { Feed, FeedContext, FeedRecord } from '../feed.js';
-import { repositoryFiles } from '../rubysec/repository-archive.js';
+import { repositoryFiles } from '../../mirror/repository-archive.js';
 import { parseFriendsOfPhpAdvisory, type FriendsOfPhpAdvisory } from './parse-friendsofphp.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Advisory } from '../../../core/index.js';
 import type { Feed, FeedContext, FeedRecord } from '../feed.js';
 import { parseRubysecAdvisory } from './parse-rubysec.js';
-import { repositoryFiles } from './repository-archive.js';
+import { repositoryFiles } from '../../mirror/repository-archive.js';
 
 /**
  * RubySec: rubysec/ruby-advisory-db, the database bundler-audit reads, in its own YAML (`gems/<gem>/<id>.yml`).

@@ -3,7 +3,7 @@ import type { Advisory, AffectedPackage, Severity } from '../../../core/index.js
 import { VulnDbError } from '../../../core/index.js';
 import { cvssSeverity } from '../../cvss.js';
 import { bumpGemVersion, compareGemVersions, GemVersionError, parseGemRequirement, type GemConstraint } from './gem-version.js';
-import { complement, intersect, toRanges, union, type Interval } from './version-intervals.js';
+import { complement, intersect, toRanges, union, type Interval } from '../../version-intervals.js';
 
 /**
  * One ruby-advisory-db advisory (https://github.com/rubysec/ruby-advisory-db#schema), `gems/<gem>/<id>.yml`:

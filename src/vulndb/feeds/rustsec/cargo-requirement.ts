@@ -1,6 +1,6 @@
 import type { VersionRange } from '../../../core/index.js';
 import { parseSemVer, semverPrecedence } from '../../versions/cargo.js';
-import { complement, intersect, toRanges, union, type Interval } from '../rubysec/version-intervals.js';
+import { complement, intersect, toRanges, union, type Interval } from '../../version-intervals.js';
 
 /**
  * Cargo version requirements (https://doc.rust-lang.org/cargo/reference/specifying-dependencies.html) as RustSec

@@ -1,5 +1,5 @@
 import type { Feed, FeedContext, FeedRecord } from '../feed.js';
-import { repositoryFiles } from '../rubysec/repository-archive.js';
+import { repositoryFiles } from '../../mirror/repository-archive.js';
 import { parseRustsecAdvisory, type RustsecAdvisory } from './parse-rustsec.js';
 
 /**

@@ -1,12 +1,12 @@
 import { VulnDbError } from '../../../core/index.js';
 import { listMirrorFiles, readMirrorFiles } from '../../mirror/walk.js';
-import { SecdbAdvisories } from '../alpine/index.js';
-import { parseSecdb } from '../alpine/parse-secdb.js';
+import { parseSecdb } from '../../secdb/parse-secdb.js';
+import { SecdbAdvisories } from '../../secdb/secdb-advisories.js';
 import type { Feed, FeedContext, FeedRecord } from '../feed.js';
 
 /**
  * Wolfi and Chainguard secdb (`security.json`, the Alpine secdb format without branches: both are rolling
- * distributions), parsed by the alpine feed's parser. distro "wolfi:rolling" or "chainguard:rolling" by the
+ * distributions), parsed by the same parser as the alpine feed (src/vulndb/secdb/). distro "wolfi:rolling" or "chainguard:rolling" by the
  * folder the file is in; apk ecosystem, packages by origin name. One advisory per id covers both distributions.
  */
 export const feed: Feed = {

@@ -1,4 +1,4 @@
-import type { RangeEvent, VersionRange } from '../../../core/index.js';
+import type { RangeEvent, VersionRange } from '../core/index.js';
 
 /**
  * Interval arithmetic over one version ordering, for feeds that state which versions are NOT affected

@@ -1,5 +1,5 @@
 import { parse as parseYaml } from 'yaml';
-import { VulnDbError } from '../../../core/index.js';
+import { VulnDbError } from '../../core/index.js';
 
 /**
  * Alpine's security database ("secdb", https://secdb.alpinelinux.org/), which Wolfi and Chainguard publish in the

@@ -1,6 +1,6 @@
-import { VulnDbError } from '../../../core/index.js';
-import { listMirrorFiles, mirrorHas, mirrorPath, readMirrorFiles } from '../../mirror/walk.js';
-import { ZipReadError, zipEntries } from '../../mirror/zip.js';
+import { VulnDbError } from '../../core/index.js';
+import { listMirrorFiles, mirrorHas, mirrorPath, readMirrorFiles } from './walk.js';
+import { ZipReadError, zipEntries } from './zip.js';
 
 /**
  * The files of an advisory repository (ruby-advisory-db, RustSec advisory-db, FriendsOfPHP security-advisories)
