@@ -13,10 +13,12 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { Package } from '../src/core/index.js';
-import { inspect, openVulnStore, reportFor } from '../src/scan/index.js';
+import { inspect, loadScanUseCase } from '../src/scan/index.js';
 import { gunzipAll } from './baseline.js';
 import { readBenchImage } from './layout.js';
 import { assertSucceeded, runMeasured } from './processes.js';
+
+const { openVulnStore, reportFor } = await loadScanUseCase();
 
 const log = (s: string) => process.stderr.write(`[bench/vuln] ${s}\n`);
 

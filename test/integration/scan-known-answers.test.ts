@@ -12,9 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Finding, OperatingSystem, Package, SbomDocument, Severity } from '../../src/core/index.js';
-import { reportFor } from '../../src/scan/index.js';
+import { loadScanUseCase } from '../../src/scan/index.js';
 import { VulnStore, updateDb } from '../../src/vulndb/index.js';
 import { shared } from '../support/paths.js';
+
+const { reportFor } = await loadScanUseCase();
 
 let tmp: string;
 let store: VulnStore;
