@@ -1,6 +1,7 @@
 import type { AdmissionImage, Decision, EvaluationRequest, FactProvider, ImagePolicy, PolicyMode, RuleResult } from '../core/index.js';
 import { evaluate, gatherFacts, needsRegistry, referenceFacts, requiredFacts, type WorkloadImage } from '../policy/index.js';
-import { changedImages, objectImages } from './images.js';
+import { changedImages, objectImages, objectPodSpec } from './images.js';
+import type { PodPullCredentials, PullCredentials } from './pull-secrets.js';
 import { encodePatch, pinPatch, type ImagePin } from './patch.js';
 import { reviewResponse, shortWarnings, type AdmissionResponse, type AdmissionReview, type AdmissionReviewResponse } from './review.js';
 
@@ -24,6 +25,11 @@ export interface AdmissionControllerOptions {
   excludeNamespaces?: readonly string[];
   /** Labels of a namespace, for policies with a namespaceSelector (in a cluster: read through the API). */
   namespaceLabels?: (namespace: string, signal: AbortSignal) => Promise<Record<string, string>>;
+  /**
+   * The pull secrets of the object's pod spec (its `imagePullSecrets`, then its service account's) in the request's
+   * namespace; used when `facts` can take them (LiveFactProvider.withPullCredentials).
+   */
+  pullSecrets?: { forPod(namespace: string, podSpec: unknown, signal: AbortSignal): Promise<PodPullCredentials> };
   /** Images no policy matches: admitted (default) or denied. */
   unmatched?: 'allow' | 'deny';
   now?: () => Date;
@@ -48,6 +54,10 @@ export interface AuditRecord {
   decision: 'allow' | 'deny';
   mode: PolicyMode;
   skipped?: SkipReason;
+  /** `ns/name` of the pull secrets consulted for this request (names only, never their content). */
+  pullSecrets?: string[];
+  /** Pull secrets or service accounts that could not be read or used (the request went on without them). */
+  pullSecretWarnings?: string[];
   message?: string;
   warnings?: string[];
   patched: number;
@@ -59,6 +69,10 @@ export interface AdmissionOutcome {
   body: AdmissionReviewResponse;
   audit: AuditRecord;
   decision?: Decision;
+}
+
+function acceptsPullCredentials(p: FactProvider): p is FactProvider & { withPullCredentials(c: PullCredentials): FactProvider } {
+  return typeof (p as { withPullCredentials?: unknown }).withPullCredentials === 'function';
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -159,7 +173,15 @@ export class AdmissionController {
     };
     const needed = requiredFacts(set.policies, admissionImages, { ...(r.namespace ? { name: r.namespace } : {}), ...(labels ? { labels } : {}) });
     // Reference rules decide on the reference alone: only images whose policies need more go to the provider.
-    const facts = await gatherFacts(this.options.facts, needed.filter(needsRegistry), { signal, ...(r.namespace ? { namespace: r.namespace } : {}) });
+    const registryFacts = needed.filter(needsRegistry);
+    let provider: FactProvider = this.options.facts;
+    if (r.namespace && this.options.pullSecrets && registryFacts.length > 0 && acceptsPullCredentials(provider)) {
+      const pull = await this.options.pullSecrets.forPod(r.namespace, objectPodSpec(r.kind.kind, r.object), signal);
+      if (pull.secrets.length > 0) audit.pullSecrets = pull.secrets;
+      if (pull.warnings.length > 0) audit.pullSecretWarnings = pull.warnings;
+      provider = provider.withPullCredentials(pull.credentials);
+    }
+    const facts = await gatherFacts(provider, registryFacts, { signal, ...(r.namespace ? { namespace: r.namespace } : {}) });
     for (const f of needed) if (!facts.has(f.ref)) facts.set(f.ref, referenceFacts(f.ref));
     const decision = evaluate(set.policies, request, facts, now(), { ...(this.options.unmatched ? { unmatched: this.options.unmatched } : {}) });
 

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, randomBytes } from 'node:crypto';
 import {
   isTollgateError,
   RegistryError,
@@ -15,10 +15,11 @@ import {
   type VerificationRequest,
   type VulnerabilityFacts,
 } from '../core/index.js';
-import { parseReference, type ImageReference } from '../oci/index.js';
+import { parseReference, type Credentials, type ImageReference } from '../oci/index.js';
 import { verifyAttestations, verifyImage, type SignRegistry, type TrustedKey, type VerifiedAttestation } from '../sign/index.js';
 import { referenceFacts } from '../policy/index.js';
 import { SingleFlight, TtlLruCache } from './cache.js';
+import type { PullCredentials } from './pull-secrets.js';
 
 /**
  * The webhook's live FactProvider: resolves tags to digests with the registry client, verifies signatures and
@@ -26,6 +27,16 @@ import { SingleFlight, TtlLruCache } from './cache.js';
  * version, what was asked), concurrent identical work is done once, failures are cached briefly, and every caller
  * waits no longer than its own deadline: the work itself goes on (bounded by `workTimeoutMs`) and fills the cache, so
  * the API server's retry of a slow cold verification is answered from memory.
+ *
+ * Image pull secrets (`withPullCredentials`): an admission request may bring registry credentials of its own (the
+ * pod's and its service account's pull secrets). They are tried first, in kubelet's order, each with its own
+ * registry client (so its own token cache), then the webhook's own credentials. Nothing one namespace's credentials
+ * reached may be shown to a request that cannot reach it itself:
+ * - tag → digest resolutions, manifests and access checks are cached per credential scope (an HMAC of the
+ *   credentials under a per-process key, never the credentials), so namespace B never learns a digest through A;
+ * - verified facts are cached per digest and shared (what a signature says about a digest is the same whoever asks),
+ *   but a request gets facts another scope produced only after its own credentials reached the image: its own tag
+ *   resolution, or a HEAD of the digest. Failures produced with other credentials are not shared at all.
  */
 export interface LiveFactProviderOptions {
   registry: SignRegistry;
@@ -43,12 +54,65 @@ export interface LiveFactProviderOptions {
   workTimeoutMs?: number;
   /** Public keys of `secretRef` key authorities (Kubernetes secrets); without it such keys are UNAVAILABLE. */
   secretKeys?: (ref: { name: string; namespace?: string }) => Promise<string[]>;
-  /** Scans an image (`registry/repo@digest`); without it a `scan` vulnerability gate is UNAVAILABLE. */
-  scanImage?: (image: string, signal: AbortSignal) => Promise<ScanReport>;
+  /**
+   * Scans an image (`registry/repo@digest`) with the registry client that reached it; without it a `scan`
+   * vulnerability gate is UNAVAILABLE.
+   */
+  scanImage?: (image: string, signal: AbortSignal, registry: SignRegistry) => Promise<ScanReport>;
+  /**
+   * A registry client that uses these pull-secret credentials (and nothing else), or why it cannot; without it pull
+   * secrets are not used. Clients are pooled per credentials and closed when evicted or on `close()`.
+   */
+  registryFor?: (credentials: Credentials) => PooledRegistry | string;
+  /** Pooled pull-secret registry clients (default 100). */
+  maxRegistries?: number;
   /** Re-matches an attested SBOM (the predicate) against the vulnerability database. */
   scanSbom?: (sbom: unknown, predicateType: string, signal: AbortSignal) => Promise<ScanReport>;
   now?: () => Date;
   events?: EventSink;
+}
+
+export type PooledRegistry = SignRegistry & { close(): Promise<void> };
+
+/** The options of one `gather`: the request's deadline, its namespace and the pull-secret credentials it may use. */
+export interface GatherOptions {
+  signal?: AbortSignal;
+  namespace?: string;
+  pullCredentials?: PullCredentials;
+}
+
+/** One way to reach a registry: a pull secret's credentials, or the webhook's own (scope ''). */
+interface Link {
+  scope: string;
+  registry: SignRegistry;
+  /** "pull secret apps/regcred", for messages. */
+  source: string;
+  credentials?: Credentials;
+}
+
+/** Registry answers that another credential may change (kubelet tries the next credential on any failure). */
+const TRY_NEXT = new Set(['UNAUTHORIZED', 'DENIED', 'NOT_FOUND', 'MANIFEST_UNKNOWN']);
+
+/** Keys the credential fingerprints: they identify cache entries in memory, and cannot be reversed or compared across processes. */
+const FINGERPRINT_KEY = randomBytes(32);
+
+function scopeOf(c: Credentials): string {
+  return `ps:${createHmac('sha256', FINGERPRINT_KEY)
+    .update(JSON.stringify([c.username ?? null, c.password ?? null, c.identityToken ?? null]))
+    .digest('hex')
+    .slice(0, 32)}`;
+}
+
+/** A registry message made safe to show: the pull secret's user named by the secret, its secrets masked. */
+function redact(text: string, link: Link): string {
+  const c = link.credentials;
+  if (!c) return text;
+  let out = text;
+  if (c.username !== undefined) out = out.split(`user ${JSON.stringify(c.username)}`).join(`the user of ${link.source}`);
+  for (const secret of [c.password, c.identityToken, c.username]) {
+    if (secret && secret.length >= 4) out = out.split(secret).join('***');
+  }
+  return out;
 }
 
 export interface FactProviderStats {
@@ -69,6 +133,14 @@ interface Resolved {
   digest: string;
   mediaType: string;
   platformDigests?: Record<string, string>;
+  /** A digest reference taken as written: no registry answered for this credential scope. */
+  unproven?: true;
+}
+
+/** Facts and the credential scope they were produced with. */
+interface CachedFacts {
+  g: Gathered;
+  scope: string;
 }
 
 type Gathered = Pick<ImageFacts, 'signatures' | 'attestations' | 'vulnerabilities' | 'errors'>;
@@ -125,9 +197,14 @@ function raceDeadline<T>(work: Promise<T>, signal: AbortSignal | undefined, onAb
 }
 
 export class LiveFactProvider implements FactProvider {
-  private readonly facts: TtlLruCache<string, Gathered>;
+  private readonly facts: TtlLruCache<string, CachedFacts>;
   private readonly tags: TtlLruCache<string, Resolved | FactError>;
   private readonly manifests: TtlLruCache<string, Resolved>;
+  /** scope + repository@digest → the digest answered for that scope (a HEAD), or why not. */
+  private readonly access: TtlLruCache<string, Resolved | FactError>;
+  private readonly accessFlights = new SingleFlight<string, Resolved | FactError>();
+  private readonly pool = new Map<string, PooledRegistry>();
+  private readonly shared: Link;
   private readonly factFlights = new SingleFlight<string, Gathered>();
   private readonly tagFlights = new SingleFlight<string, Resolved | FactError>();
   private readonly ttlMs: number;
@@ -144,6 +221,8 @@ export class LiveFactProvider implements FactProvider {
     this.facts = new TtlLruCache(max);
     this.tags = new TtlLruCache(max);
     this.manifests = new TtlLruCache(max);
+    this.access = new TtlLruCache(max);
+    this.shared = { scope: '', registry: options.registry, source: "the webhook's own credentials" };
     this.ttlMs = options.ttlMs ?? 5 * 60_000;
     this.negativeTtlMs = options.negativeTtlMs ?? 10_000;
     this.tagTtlMs = options.tagTtlMs ?? 30_000;
@@ -169,9 +248,59 @@ export class LiveFactProvider implements FactProvider {
     this.facts.clear();
     this.tags.clear();
     this.manifests.clear();
+    this.access.clear();
   }
 
-  async gather(request: FactRequest, options: { signal?: AbortSignal; namespace?: string } = {}): Promise<ImageFacts> {
+  /** Closes the pooled pull-secret registry clients. */
+  async close(): Promise<void> {
+    const all = [...this.pool.values()];
+    this.pool.clear();
+    await Promise.all(all.map((r) => r.close().catch(() => undefined)));
+  }
+
+  /** This provider for one admission request that brings pull-secret credentials. */
+  withPullCredentials(pullCredentials: PullCredentials): FactProvider {
+    return { gather: (request, options = {}) => this.gather(request, { ...options, pullCredentials }) };
+  }
+
+  /** A pooled client for pull-secret credentials (least recently used first out, closed once its work is done). */
+  private pooled(scope: string, credentials: Credentials): SignRegistry | string {
+    const hit = this.pool.get(scope);
+    if (hit) {
+      this.pool.delete(scope);
+      this.pool.set(scope, hit);
+      return hit;
+    }
+    const made = this.options.registryFor!(credentials);
+    if (typeof made === 'string') return made;
+    this.pool.set(scope, made);
+    while (this.pool.size > (this.options.maxRegistries ?? 100)) {
+      const [oldest, registry] = this.pool.entries().next().value as [string, PooledRegistry];
+      this.pool.delete(oldest);
+      // Work started with it may still run: close after the longest it can take.
+      setTimeout(() => void registry.close().catch(() => undefined), this.workTimeoutMs).unref();
+    }
+    return made;
+  }
+
+  /** The request's pull-secret credentials for this image, then the webhook's own; and those that cannot be used. */
+  private chain(ref: ImageReference, pull: PullCredentials | undefined): { links: Link[]; unusable: string[] } {
+    const links: Link[] = [];
+    const unusable: string[] = [];
+    if (pull && this.options.registryFor) {
+      for (const c of pull.lookup(ref.registry, ref.repository)) {
+        const scope = scopeOf(c.credentials);
+        if (links.some((l) => l.scope === scope)) continue;
+        const registry = this.pooled(scope, c.credentials);
+        if (typeof registry === 'string') unusable.push(`${c.source}: ${registry}`);
+        else links.push({ scope, registry, source: c.source, credentials: c.credentials });
+      }
+    }
+    links.push(this.shared);
+    return { links, unusable };
+  }
+
+  async gather(request: FactRequest, options: GatherOptions = {}): Promise<ImageFacts> {
     let ref: ImageReference;
     try {
       ref = parseReference(request.ref);
@@ -186,11 +315,24 @@ export class LiveFactProvider implements FactProvider {
       this.timeouts++;
       return { ...base, errors: [{ stage, code: 'TIMEOUT', message: `${stage === 'resolve' ? 'the registry' : 'verification'} did not answer before the webhook deadline` }] };
     };
-    const resolved = await raceDeadline(this.resolve(ref, request.platformDigests), options.signal, () => ({ stage: 'resolve', code: 'TIMEOUT', message: '' }) as FactError);
-    if ('code' in resolved) {
-      if (resolved.code === 'TIMEOUT') return timeout('resolve');
-      return { ...base, errors: [resolved] };
+    const { links, unusable } = this.chain(ref, options.pullCredentials);
+    // With pull secrets in play every scope proves it reaches the image, digest references included (a HEAD).
+    const mustTouch = links.length > 1;
+    const failures: { link: Link; error: FactError }[] = [];
+    let resolved: Resolved | undefined;
+    let link = this.shared;
+    for (const l of links) {
+      const r = await raceDeadline(this.resolve(l, ref, request.platformDigests, mustTouch), options.signal, () => ({ stage: 'resolve', code: 'TIMEOUT', message: '' }) as FactError);
+      if (!('code' in r)) {
+        resolved = r;
+        link = l;
+        break;
+      }
+      if (r.code === 'TIMEOUT') return timeout('resolve');
+      failures.push({ link: l, error: { ...r, message: redact(r.message, l) } });
+      if (!TRY_NEXT.has(r.code)) break;
     }
+    if (!resolved) return { ...base, errors: [combineFailures(failures, unusable)] };
     const withDigest: ImageFacts = {
       ...base,
       resolvedDigest: resolved.digest,
@@ -199,15 +341,31 @@ export class LiveFactProvider implements FactProvider {
     const wantsFacts = request.signatures.length > 0 || request.attestations.length > 0 || request.vulnerabilities !== undefined;
     if (!wantsFacts) return withDigest;
     const key = this.factKey(`${ref.registry}/${ref.repository}@${resolved.digest}`, request);
-    const cached = this.facts.get(key);
-    if (cached) return { ...withDigest, ...cached };
-    const work = this.factFlights.run(key, async () => {
-      const g = await this.verify(ref, resolved, request);
+    let cached = this.facts.get(key);
+    if (cached && cached.scope !== link.scope) {
+      // Produced with other credentials: their failures may be theirs alone (retried with these), and facts another
+      // request's pull secret produced are shown only once this request's own credentials reached the image.
+      if (cached.g.errors.length > 0) cached = undefined;
+      else if (cached.scope !== '' && resolved.unproven) {
+        const proof = await raceDeadline(this.headDigest(link, ref, resolved.digest), options.signal, () => ({ stage: 'resolve', code: 'TIMEOUT', message: '' }) as FactError);
+        if ('code' in proof) {
+          if (proof.code === 'TIMEOUT') return timeout('resolve');
+          return { ...base, errors: [combineFailures([{ link, error: { ...proof, message: redact(proof.message, link) } }], unusable)] };
+        }
+      }
+    }
+    if (cached) return { ...withDigest, ...cached.g };
+    const verifyWith = link;
+    const work = this.factFlights.run(`${verifyWith.scope}\u0000${key}`, async () => {
+      const g = await this.verify(verifyWith, ref, resolved, request);
+      if (verifyWith.credentials) g.errors = g.errors.map((e) => ({ ...e, message: redact(e.message, verifyWith) }));
       const negative =
         g.errors.length > 0 ||
         (request.signatures.length > 0 && g.signatures.length === 0) ||
         request.attestations.some((a) => !g.attestations.some((f) => ('predicateType' in a ? f.predicateType === a.predicateType : f.artifactType === a.artifactType)));
-      this.facts.set(key, g, negative ? this.negativeTtlMs : this.ttlMs);
+      // A result every request may use (the webhook's own credentials) is not replaced by one only some may use.
+      const live = this.facts.peek(key);
+      if (!(live && live.scope === '' && live.g.errors.length === 0 && verifyWith.scope !== '')) this.facts.set(key, { g, scope: verifyWith.scope }, negative ? this.negativeTtlMs : this.ttlMs);
       return g;
     });
     const stage: FactStage = request.signatures.length > 0 ? 'signature' : request.attestations.length > 0 ? 'attestation' : 'scan';
@@ -229,15 +387,18 @@ export class LiveFactProvider implements FactProvider {
     if (e instanceof RegistryError) this.registryErrors.set(e.code, (this.registryErrors.get(e.code) ?? 0) + 1);
   }
 
-  private async resolve(ref: ImageReference, platforms: boolean): Promise<Resolved | FactError> {
-    if (ref.digest) return this.describeDigest(ref, ref.digest, platforms);
-    const tagKey = `${ref.registry}/${ref.repository}:${ref.tag ?? 'latest'}`;
+  private async resolve(link: Link, ref: ImageReference, platforms: boolean, mustTouch: boolean): Promise<Resolved | FactError> {
+    if (ref.digest) {
+      if (!platforms && mustTouch) return this.headDigest(link, ref, ref.digest);
+      return this.describeDigest(link, ref, ref.digest, platforms);
+    }
+    const tagKey = `${link.scope}\u0000${ref.registry}/${ref.repository}:${ref.tag ?? 'latest'}`;
     const cached = this.tags.get(tagKey);
     let head = cached;
     if (!head) {
       head = await this.tagFlights.run(tagKey, async () => {
         try {
-          const h = await this.options.registry.headManifest(ref, ref.tag ?? 'latest', { signal: AbortSignal.timeout(this.workTimeoutMs) });
+          const h = await link.registry.headManifest(ref, ref.tag ?? 'latest', { signal: AbortSignal.timeout(this.workTimeoutMs) });
           const r: Resolved | FactError = h
             ? { digest: h.digest, mediaType: h.mediaType }
             : { stage: 'resolve', code: 'MANIFEST_UNKNOWN', message: `${ref.toString()} does not exist (no such tag)` };
@@ -253,23 +414,45 @@ export class LiveFactProvider implements FactProvider {
     }
     if ('code' in head) return head;
     if (!platforms || !INDEX_TYPES.has(head.mediaType)) return head;
-    return this.describeDigest(ref, head.digest, platforms);
+    return this.describeDigest(link, ref, head.digest, platforms);
+  }
+
+  /** Whether this scope reaches `repository@digest` (HEAD), cached per scope: the proof that facts may be shown. */
+  private async headDigest(link: Link, ref: ImageReference, digest: string): Promise<Resolved | FactError> {
+    const where = `${ref.registry}/${ref.repository}@${digest}`;
+    const key = `${link.scope}\u0000${where}`;
+    const cached = this.access.get(key);
+    if (cached) return cached;
+    return this.accessFlights.run(key, async () => {
+      let r: Resolved | FactError;
+      try {
+        const h = await link.registry.headManifest(ref, digest, { signal: AbortSignal.timeout(this.workTimeoutMs) });
+        r = h ? { digest, mediaType: h.mediaType } : { stage: 'resolve', code: 'MANIFEST_UNKNOWN', message: `${where} does not exist` };
+      } catch (e) {
+        this.countRegistryError(e);
+        r = { stage: 'resolve', code: errorCode(e), message: `cannot read ${where}: ${message(e)}` };
+        if (r.code === 'TIMEOUT') return r;
+      }
+      this.access.set(key, r, 'code' in r ? this.negativeTtlMs : this.tagTtlMs);
+      return r;
+    });
   }
 
   /** A digest's media type and, for an index, its platform manifests (immutable: cached for the positive TTL). */
-  private async describeDigest(ref: ImageReference, digest: string, platforms: boolean): Promise<Resolved | FactError> {
-    if (!platforms) return { digest, mediaType: '' };
-    const key = `${ref.registry}/${ref.repository}@${digest}`;
+  private async describeDigest(link: Link, ref: ImageReference, digest: string, platforms: boolean): Promise<Resolved | FactError> {
+    if (!platforms) return { digest, mediaType: '', unproven: true };
+    const where = `${ref.registry}/${ref.repository}@${digest}`;
+    const key = `${link.scope}\u0000${where}`;
     const cached = this.manifests.get(key);
     if (cached) return cached;
     try {
-      const m = await this.options.registry.getManifest(ref, digest, { signal: AbortSignal.timeout(this.workTimeoutMs) });
+      const m = await link.registry.getManifest(ref, digest, { signal: AbortSignal.timeout(this.workTimeoutMs) });
       const r: Resolved = { digest, mediaType: m.mediaType, ...(INDEX_TYPES.has(m.mediaType) ? { platformDigests: platformsOf(m.bytes) } : {}) };
       this.manifests.set(key, r, this.ttlMs);
       return r;
     } catch (e) {
       this.countRegistryError(e);
-      return { stage: 'resolve', code: errorCode(e), message: `cannot read ${key}: ${message(e)}` };
+      return { stage: 'resolve', code: errorCode(e), message: `cannot read ${where}: ${message(e)}` };
     }
   }
 
@@ -296,7 +479,8 @@ export class LiveFactProvider implements FactProvider {
     return keys;
   }
 
-  private async verify(ref: ImageReference, resolved: Resolved, request: FactRequest): Promise<Gathered> {
+  private async verify(link: Link, ref: ImageReference, resolved: Resolved, request: FactRequest): Promise<Gathered> {
+    const registry = link.registry;
     this.verifications++;
     const out: Gathered = { signatures: [], attestations: [], errors: [] };
     const at = (digest: string) => `${ref.registry}/${ref.repository}@${digest}`;
@@ -313,7 +497,7 @@ export class LiveFactProvider implements FactProvider {
       if (keys.length > 0) {
         for (const digest of new Set(digests)) {
           try {
-            const r = await verifyImage({ image: at(digest), keys, registry: this.options.registry, now: this.now(), ...(this.options.events ? { events: this.options.events } : {}) });
+            const r = await verifyImage({ image: at(digest), keys, registry, now: this.now(), ...(this.options.events ? { events: this.options.events } : {}) });
             for (const s of r.verified) {
               const fact: SignatureFact = { kind: 'cosign', keyId: s.key, digest: r.digest, location: s.location, verifiedAt: verifiedAt() };
               if (s.payload.optional && Object.keys(s.payload.optional).length > 0) fact.annotations = Object.fromEntries(Object.entries(s.payload.optional).map(([k, v]) => [k, String(v)]));
@@ -334,7 +518,7 @@ export class LiveFactProvider implements FactProvider {
       const keys = await this.keysFor(want.verifiers, 'attestation', out.errors);
       if (keys.length === 0) continue;
       try {
-        const r = await verifyAttestations({ image: at(resolved.digest), keys, type: want.predicateType, registry: this.options.registry, now: this.now() });
+        const r = await verifyAttestations({ image: at(resolved.digest), keys, type: want.predicateType, registry, now: this.now() });
         for (const a of r.verified) out.attestations.push(attestationFact(a, r.digest, verifiedAt()));
       } catch (e) {
         if (!noneVerified(e)) failure('attestation', e, `${want.predicateType} attestations of ${at(resolved.digest)}`);
@@ -345,7 +529,7 @@ export class LiveFactProvider implements FactProvider {
     if (vulns) {
       const signal = AbortSignal.timeout(this.workTimeoutMs);
       try {
-        const v = vulns.source === 'scan' ? await this.scanImage(at(resolved.digest), signal, out.errors) : await this.scanAttestedSbom(ref, resolved.digest, vulns.verifiers, signal, out);
+        const v = vulns.source === 'scan' ? await this.scanImage(at(resolved.digest), signal, registry, out.errors) : await this.scanAttestedSbom(registry, ref, resolved.digest, vulns.verifiers, signal, out);
         if (v) out.vulnerabilities = v;
       } catch (e) {
         failure('scan', e, `vulnerabilities of ${at(resolved.digest)}`);
@@ -354,16 +538,16 @@ export class LiveFactProvider implements FactProvider {
     return out;
   }
 
-  private async scanImage(image: string, signal: AbortSignal, errors: FactError[]): Promise<VulnerabilityFacts | undefined> {
+  private async scanImage(image: string, signal: AbortSignal, registry: SignRegistry, errors: FactError[]): Promise<VulnerabilityFacts | undefined> {
     if (!this.options.scanImage) {
       errors.push({ stage: 'scan', code: 'UNAVAILABLE', message: 'the webhook was started without a vulnerability database (--db)' });
       return undefined;
     }
-    return { source: 'scan', report: await this.options.scanImage(image, signal) };
+    return { source: 'scan', report: await this.options.scanImage(image, signal, registry) };
   }
 
   /** The newest verified SBOM attestation, re-matched against the current database. */
-  private async scanAttestedSbom(ref: ImageReference, digest: string, verifiers: readonly VerificationRequest[], signal: AbortSignal, out: Gathered): Promise<VulnerabilityFacts | undefined> {
+  private async scanAttestedSbom(registry: SignRegistry, ref: ImageReference, digest: string, verifiers: readonly VerificationRequest[], signal: AbortSignal, out: Gathered): Promise<VulnerabilityFacts | undefined> {
     if (!this.options.scanSbom) {
       out.errors.push({ stage: 'scan', code: 'UNAVAILABLE', message: 'the webhook was started without a vulnerability database (--db)' });
       return undefined;
@@ -372,7 +556,7 @@ export class LiveFactProvider implements FactProvider {
     if (keys.length === 0) return undefined;
     for (const type of SBOM_PREDICATE_TYPES) {
       try {
-        const r = await verifyAttestations({ image: `${ref.registry}/${ref.repository}@${digest}`, keys, type, registry: this.options.registry, now: this.now() });
+        const r = await verifyAttestations({ image: `${ref.registry}/${ref.repository}@${digest}`, keys, type, registry, now: this.now() });
         const a = r.verified.at(-1);
         if (!a) continue;
         const fact = attestationFact(a, r.digest, this.now().toISOString());
@@ -385,6 +569,15 @@ export class LiveFactProvider implements FactProvider {
     out.errors.push({ stage: 'scan', code: 'NO_SBOM', message: 'no signed SBOM attestation (CycloneDX or SPDX) was found' });
     return undefined;
   }
+}
+
+/** One error for an image no credential reached: each attempt, with the credentials it used. */
+function combineFailures(failures: readonly { link: Link; error: FactError }[], unusable: readonly string[]): FactError {
+  const first = failures[0]!.error;
+  if (failures.length === 1 && unusable.length === 0 && !failures[0]!.link.credentials) return first;
+  const parts = failures.map((f) => `${f.error.message} [with ${f.link.source}]`);
+  for (const u of unusable) parts.push(`not tried: ${u}`);
+  return { stage: first.stage, code: first.code, message: parts.join('; ') };
 }
 
 function attestationFact(a: VerifiedAttestation, digest: string, verifiedAt: string): AttestationFact {

@@ -26,6 +26,15 @@ export function objectImages(kind: string, object: unknown): RequestImages {
   return { supported: true, images: r.images, problems: r.problems };
 }
 
+/** The pod spec of an object (a Pod's `spec`, a workload's pod template spec); undefined for other shapes. */
+export function objectPodSpec(kind: string, object: unknown): unknown {
+  const path = podSpecPath(kind);
+  if (!path) return undefined;
+  let node: unknown = object;
+  for (const p of path) node = isObject(node) ? node[p] : undefined;
+  return node;
+}
+
 const identity = (i: WorkloadImage) => `${i.kind}\u0000${i.container}\u0000${i.ref}`;
 
 /**

@@ -46,6 +46,8 @@ export interface WebhookServerOptions {
   excludeNamespaces?: readonly string[];
   unmatched?: 'allow' | 'deny';
   namespaceLabels?: AdmissionControllerOptions['namespaceLabels'];
+  /** Image pull secrets of the admitted pods (read through the Kubernetes API), tried before the webhook's own credentials. */
+  pullSecrets?: AdmissionControllerOptions['pullSecrets'];
   /** Period of the stat check of the certificate and policy files (default 10 s). */
   reloadIntervalMs?: number;
   /** Largest request body (default 8 MiB: an AdmissionReview carries object and oldObject, each up to etcd's 1.5 MiB). */
@@ -133,6 +135,7 @@ export class WebhookServer {
       ...(options.excludeNamespaces ? { excludeNamespaces: options.excludeNamespaces } : {}),
       ...(options.unmatched ? { unmatched: options.unmatched } : {}),
       ...(options.namespaceLabels ? { namespaceLabels: options.namespaceLabels } : {}),
+      ...(options.pullSecrets ? { pullSecrets: options.pullSecrets } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
     const m = this.metrics;

@@ -1,10 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { UsageError } from '../../core/index.js';
-import { inClusterApi, LiveFactProvider } from '../../admission/index.js';
-import { RegistryClient } from '../../oci/index.js';
+import { UsageError, isTollgateError } from '../../core/index.js';
+import { inClusterApi, kubernetesApi, LiveFactProvider, PullSecretResolver, type InClusterApi } from '../../admission/index.js';
+import { RegistryClient, type Credentials } from '../../oci/index.js';
 import { scan } from '../../scan/index.js';
+import type { SignRegistry } from '../../sign/index.js';
 import { AuditLog, createWebhookCerts, parseGoDuration, PolicyStore, WebhookServer, writeWebhookCerts } from '../../server/index.js';
 import { exitCodeFor, ExitCode } from '../exit-codes.js';
 import { createOutput } from '../output.js';
@@ -26,6 +27,9 @@ export interface WebhookServeCliOptions extends RegistryCliOptions {
   excludeNamespaces?: string;
   unmatched?: string;
   dockerConfig?: string;
+  /** Use the admitted pods' image pull secrets (default: when running in a cluster). */
+  pullSecrets?: boolean;
+  pullSecretTtl?: string;
   db?: string;
   quiet?: boolean;
   debug?: boolean;
@@ -56,6 +60,8 @@ export async function runWebhookServe(opts: WebhookServeCliOptions): Promise<num
   const out = createOutput(opts);
   let client: RegistryClient | undefined;
   let server: WebhookServer | undefined;
+  let cluster: InClusterApi | undefined;
+  let facts: LiveFactProvider | undefined;
   try {
     const policy = required(opts.policy, '--policy');
     const tlsCert = required(opts.tlsCert, '--tls-cert');
@@ -69,10 +75,9 @@ export async function runWebhookServe(opts: WebhookServeCliOptions): Promise<num
     const password = opts.password ?? process.env.TOLLGATE_PASSWORD;
     if ((username === undefined) !== (password === undefined)) throw new UsageError('INVALID_ARGUMENT', 'give both --username and --password, or neither');
     const caFile = opts.caFile ?? process.env.SSL_CERT_FILE;
+    const pullSecretTtlMs = durationMs(opts.pullSecretTtl, '--pull-secret-ttl', 60_000);
     // Registry calls must fit in the webhook's deadline: short per-request timeout, two quick retries.
-    client = new RegistryClient({
-      ...(username !== undefined && password !== undefined ? { credentials: { username, password } } : {}),
-      ...(opts.dockerConfig ? { dockerConfigDir: opts.dockerConfig } : {}),
+    const transport = {
       ...(opts.insecure ? { insecure: true } : {}),
       ...(caFile ? { caFile } : {}),
       timeoutMs: Math.max(1000, timeoutMs - 2000),
@@ -80,13 +85,37 @@ export async function runWebhookServe(opts: WebhookServeCliOptions): Promise<num
       retryBaseMs: 100,
       maxRetryDelayMs: 1000,
       events: out.events,
+    };
+    client = new RegistryClient({
+      ...(username !== undefined && password !== undefined ? { credentials: { username, password } } : {}),
+      ...(opts.dockerConfig ? { dockerConfigDir: opts.dockerConfig } : {}),
+      ...transport,
     });
     const registry = client;
     const store = new PolicyStore(policy);
     const db = opts.db;
-    // In a cluster: namespace labels (namespaceSelector policies) and secretRef keys, with the service account.
-    const cluster = await inClusterApi();
-    const facts = new LiveFactProvider({
+    // In a cluster: namespace labels (namespaceSelector policies), secretRef keys and image pull secrets, with the
+    // service account. Outside, --pull-secrets reads pull secrets with the kubeconfig.
+    const inCluster = Boolean(process.env.KUBERNETES_SERVICE_HOST);
+    const usePullSecrets = opts.pullSecrets ?? inCluster;
+    if (usePullSecrets && !inCluster) {
+      try {
+        cluster = await kubernetesApi();
+      } catch (e) {
+        if (isTollgateError(e) && e.domain === 'kubernetes') throw new UsageError('INVALID_CONFIG', `--pull-secrets: ${e.message}`, { cause: e });
+        throw e;
+      }
+    } else {
+      cluster = await inClusterApi();
+    }
+    const api = cluster;
+    /** A client for one pull secret's credentials: the same transport, those credentials and nothing else. */
+    const registryFor = (c: Credentials): RegistryClient | string => {
+      // The registry client takes a user and a password; an OAuth2 identity token needs the refresh-token grant.
+      if (c.identityToken !== undefined || c.username === undefined) return 'identity-token credentials are not supported for pull secrets yet';
+      return new RegistryClient({ credentials: { username: c.username, password: c.password ?? '' }, ...transport });
+    };
+    facts = new LiveFactProvider({
       registry,
       policyVersion: () => store.get().version,
       ttlMs: durationMs(opts.cacheTtl, '--cache-ttl', 5 * 60_000),
@@ -95,7 +124,8 @@ export async function runWebhookServe(opts: WebhookServeCliOptions): Promise<num
       maxEntries: positiveInt(opts.cacheSize, '--cache-size', 10_000) || 1,
       ...(db
         ? {
-            scanImage: (image: string, signal: AbortSignal) => scan(image, { db, registry: () => registry, signal, events: out.events }),
+            // The image is read with the client that reached it (a pull secret's, or the webhook's own).
+            scanImage: (image: string, signal: AbortSignal, reachedWith: SignRegistry) => scan(image, { db, registry: () => reachedWith, signal, events: out.events }),
             scanSbom: async (sbom: unknown) => {
               const dir = await mkdtemp(path.join(os.tmpdir(), 'tollgate-sbom-'));
               try {
@@ -108,7 +138,8 @@ export async function runWebhookServe(opts: WebhookServeCliOptions): Promise<num
             },
           }
         : {}),
-      ...(cluster ? { secretKeys: (ref: { name: string; namespace?: string }) => cluster.secretPublicKeys(ref) } : {}),
+      ...(api ? { secretKeys: (ref: { name: string; namespace?: string }) => api.secretPublicKeys(ref) } : {}),
+      ...(api && usePullSecrets ? { registryFor } : {}),
       events: out.events,
     });
     server = new WebhookServer({
@@ -116,18 +147,22 @@ export async function runWebhookServe(opts: WebhookServeCliOptions): Promise<num
       tlsCertFile: tlsCert,
       tlsKeyFile: tlsKey,
       facts,
+      ...(api && usePullSecrets ? { pullSecrets: new PullSecretResolver(api, { ttlMs: pullSecretTtlMs, events: out.events }) } : {}),
       port,
       ...(opts.host ? { host: opts.host } : {}),
       timeoutMs,
       ...(opts.auditLog ? { audit: new AuditLog(opts.auditLog) } : {}),
       excludeNamespaces: (opts.excludeNamespaces ?? 'kube-system').split(',').map((s) => s.trim()).filter(Boolean),
       unmatched,
-      ...(cluster ? { namespaceLabels: (ns: string, signal: AbortSignal) => cluster.namespaceLabels(ns, signal) } : {}),
+      ...(api ? { namespaceLabels: (ns: string, signal: AbortSignal) => api.namespaceLabels(ns, signal) } : {}),
       reloadIntervalMs: durationMs(opts.reloadInterval, '--reload-interval', 10_000),
     });
     const running = server;
     const { port: bound } = await running.start();
-    if (!opts.quiet) out.info(`tollgate webhook listening on https://${opts.host ?? '0.0.0.0'}:${bound} (/validate, /mutate, /healthz, /readyz, /metrics)`);
+    if (!opts.quiet) {
+      out.info(`tollgate webhook listening on https://${opts.host ?? '0.0.0.0'}:${bound} (/validate, /mutate, /healthz, /readyz, /metrics)`);
+      if (api && usePullSecrets) out.info(`image pull secrets are read through the Kubernetes API (${api.origin})`);
+    }
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGTERM', stop);
@@ -145,6 +180,8 @@ export async function runWebhookServe(opts: WebhookServeCliOptions): Promise<num
     out.error(e);
     return exitCodeFor(e);
   } finally {
+    await facts?.close();
+    await cluster?.close();
     await client?.close();
   }
 }
