@@ -223,42 +223,95 @@ export function buildProgram(onExit: (code: number) => void): Command {
       .choices(['both', 'legacy', 'bundle'])
       .default('both');
 
+  // cosign's keyless signing flags (sign, attest).
+  const keylessSignOptions = (cmd: Command) =>
+    cmd
+      .option('--identity-token <token>', 'keyless: OIDC identity token (JWT) for Fulcio, or a file holding it (default $SIGSTORE_ID_TOKEN)')
+      .option('--fulcio-url <url>', 'keyless: Fulcio certificate authority (default https://fulcio.sigstore.dev)')
+      .option('--rekor-url <url>', 'keyless: Rekor transparency log (default https://rekor.sigstore.dev)')
+      .option('--timestamp-server-url <url>', 'keyless: also timestamp each signature at this RFC 3161 timestamp authority (Sigstore TSA API)')
+      .option('--tlog-upload [bool]', 'with --key: accepted for cosign compatibility and ignored (nothing is uploaded); keyless: always uploaded');
+  const keylessSignHelp =
+    'Keyless (no --key; --identity-token or $SIGSTORE_ID_TOKEN, as cosign): Fulcio issues a short-lived certificate for\n' +
+    'the identity in the OIDC token to a key made in memory for this run (never written, never shown), each signature\n' +
+    'is recorded in Rekor, and the certificate, its chain and the Rekor entry are stored with it (.sig/.att layer\n' +
+    'annotations; in the bundle). Nothing is written to the registry unless Fulcio and Rekor both succeed.';
+
   const sign = program
     .command('sign')
-    .summary('sign an image with a key and attach the signature as cosign does')
+    .summary('sign an image with a key or keylessly (Fulcio, Rekor) and attach the signature as cosign does')
     .description(
-      'Sign IMAGE with a private key, as `cosign sign --key` does. A tag is resolved to its digest and the digest is signed.\n' +
-        'The signature is stored as cosign stores it: a layer of the sha256-<hex>.sig image and/or a Sigstore bundle attached\n' +
-        'as an OCI 1.1 referrer (--form). Nothing is uploaded to a transparency log.',
+      'Sign IMAGE as `cosign sign` does, with a private key (--key) or keylessly. A tag is resolved to its digest and the\n' +
+        'digest is signed. The signature is stored as cosign stores it: a layer of the sha256-<hex>.sig image and/or a\n' +
+        'Sigstore bundle attached as an OCI 1.1 referrer (--form). With --key nothing is uploaded to a transparency log.\n\n' +
+        keylessSignHelp,
     )
     .argument('<image>', 'image to sign (registry reference)')
-    .requiredOption('--key <file>', 'private key file')
+    .option('--key <file>', 'private key file (or env://VAR, k8s://ns/secret); without it, keyless signing')
     .option('-a, --annotations <key=value>', 'annotation to sign with the image (repeatable)', collect, [])
     .option('--recursive', 'also sign every platform image of a multi-platform index')
     .addOption(formOption())
-    .option('--tlog-upload [bool]', 'accepted for cosign compatibility and ignored: nothing is uploaded to Rekor');
+    .option('--notation', 'sign as `notation sign` does: a JWS (or COSE) envelope attached as an OCI 1.1 referrer; needs --key (plain PEM) and --cert')
+    .option('--cert <file>', 'with --notation: PEM certificate chain of the key, leaf first, ending with the root')
+    .addOption(new Option('--envelope <type>', 'with --notation: envelope format').choices(['jws', 'cose']).default('jws'))
+    .option('--expiry <duration>', 'with --notation: signature expiry (io.cncf.notary.expiry), e.g. 24h or 30d');
+  keylessSignOptions(sign);
   registryOptions(sign);
   sign.action(async (image: string, opts: Record<string, unknown>) => {
+    if (opts.notation) {
+      const { runNotationSign } = await import('./commands/notation-sign.js');
+      onExit(await runNotationSign(image, { ...program.opts(), ...opts } as unknown as Parameters<typeof runNotationSign>[1]));
+      return;
+    }
     const { runSign } = await import('./commands/sign.js');
     onExit(await runSign(image, { ...program.opts(), ...opts } as unknown as Parameters<typeof runSign>[1]));
   });
 
+  // cosign's keyless verification flags (verify, verify-attestation).
+  const keylessVerifyOptions = (cmd: Command) =>
+    cmd
+      .option('--certificate-identity <identity>', 'keyless: expected signer, a subject alternative name of the certificate (email, URI…), exactly')
+      .option('--certificate-identity-regexp <re>', 'keyless: expected signer as a Go RE2 regular expression (NOT anchored, as in cosign: write ^…$)')
+      .option('--certificate-oidc-issuer <url>', 'keyless: expected OIDC issuer of the certificate, exactly')
+      .option('--certificate-oidc-issuer-regexp <re>', 'keyless: expected OIDC issuer as a Go RE2 regular expression (NOT anchored)')
+      .option('--trusted-root <file>', 'keyless: trusted_root.json (Fulcio CAs, CT logs, Rekor keys; default $TOLLGATE_TRUSTED_ROOT, else the cached public-good root)')
+      .option('--cache-dir <dir>', 'keyless: where the public-good trusted_root.json is cached (sigstore/trusted_root.json; default $XDG_CACHE_HOME/tollgate)');
+  const keylessVerifyHelp =
+    'Keyless signatures (a Fulcio certificate, cosign sign without --key) are verified with --certificate-identity[-regexp] ' +
+    'and --certificate-oidc-issuer[-regexp], offline: the certificate must chain to a Fulcio CA of the trusted root at the ' +
+    'time the transparency log recorded, with a valid SCT, and the Rekor inclusion promise (or proof) must verify with ' +
+    'its keys; Rekor is never queried. Both storage forms are read: the .sig/.att layer annotations ' +
+    '(dev.sigstore.cosign/certificate, chain, bundle) and Sigstore bundle referrers. The trusted root is --trusted-root, ' +
+    'else $TOLLGATE_TRUSTED_ROOT, else <cache dir>/sigstore/trusted_root.json; without one, verification fails (exit 2). ' +
+    '--key and the identity flags may be combined: signatures with a certificate are checked keylessly, the others with the keys.';
+
   const verify = program
     .command('verify')
-    .summary('verify the signatures of an image with public keys')
+    .summary('verify the signatures of an image with public keys or keylessly (Fulcio certificate identity)')
     .description(
-      'Verify the signatures of IMAGE as `cosign verify --key` does: cosign sha256-<hex>.sig signatures and Sigstore bundle\n' +
-        'referrers, each checked against the keys and against the image digest. IMAGE is a registry reference or\n' +
-        'oci-dir:PATH[:TAG] (a layout written by `tollgate save` or `cosign save`; no registry needed).\n' +
-        'Prints the verified payloads (JSON) on stdout. Exit 0 only if at least one signature verifies, 1 if none does.',
+      'Verify the signatures of IMAGE as `cosign verify` does: cosign sha256-<hex>.sig signatures and Sigstore bundle ' +
+        'referrers, each checked against the keys (--key) or the certificate identity, and against the image digest. ' +
+        'IMAGE is a registry reference or oci-dir:PATH[:TAG] (a layout written by `tollgate save` or `cosign save`; no ' +
+        'registry needed). Prints the verified payloads (JSON; keyless ones with optional.Subject and optional.Issuer, as ' +
+        'cosign) on stdout. Exit 0 only if at least one signature verifies, 1 if none does.\n\n' +
+        keylessVerifyHelp,
     )
     .argument('<image>', 'image to verify')
     .option('--key <file-or-dir>', 'trusted public key, or a directory of *.pub/*.pem keys (repeatable: any of them verifies)', collect)
     .option('-a, --annotations <key=value>', 'require this annotation in the signed payload (repeatable)', collect, [])
     .addOption(new Option('--output <format>', 'output format').choices(['json', 'text']).default('json'))
-    .option('--check-reference', "also require the payload's docker-reference to name this repository (cosign does not check it)");
+    .option('--check-reference', "also require the payload's docker-reference to name this repository (cosign does not check it)")
+    .option('--notation', 'verify Notation (Notary Project) signatures against a trust policy and trust store instead of cosign signatures')
+    .option('--trust-policy <file>', 'with --notation: the Notary Project trust policy (trustpolicy.json, version 1.0)')
+    .option('--trust-store <dir>', 'with --notation: the trust store folder holding x509/{ca,signingAuthority,tsa}/<name>/');
+  keylessVerifyOptions(verify);
   registryOptions(verify);
   verify.action(async (image: string, opts: Record<string, unknown>) => {
+    if (opts.notation) {
+      const { runNotationVerify } = await import('./commands/notation-verify.js');
+      onExit(await runNotationVerify(image, { ...program.opts(), ...opts } as unknown as Parameters<typeof runNotationVerify>[1]));
+      return;
+    }
     const { runVerify } = await import('./commands/verify.js');
     onExit(await runVerify(image, { ...program.opts(), ...opts } as unknown as Parameters<typeof runVerify>[1]));
   });
@@ -267,16 +320,19 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .command('attest')
     .summary('attach a signed in-toto attestation (SLSA, SBOM, vulnerabilities, VEX…) to an image')
     .description(
-      'Sign an in-toto statement about IMAGE (its digest) with PREDICATE as a DSSE envelope and attach it as cosign does:\n' +
-        'a layer of the sha256-<hex>.att image and/or a Sigstore bundle referrer (--form).',
+      'Sign an in-toto statement about IMAGE (its digest) with PREDICATE as a DSSE envelope, with a private key (--key)\n' +
+        'or keylessly, and attach it as cosign does: a layer of the sha256-<hex>.att image and/or a Sigstore bundle\n' +
+        'referrer (--form). Keyless attestations are recorded in Rekor (an intoto entry for the .att layer, a dsse entry\n' +
+        'for the bundle).\n\n' +
+        keylessSignHelp,
     )
     .argument('<image>', 'image to attest (registry reference)')
-    .requiredOption('--key <file>', 'private key file')
+    .option('--key <file>', 'private key file (or env://VAR, k8s://ns/secret); without it, keyless signing')
     .option('--type <type>', 'predicate type: slsaprovenance, slsaprovenance02, slsaprovenance1, link, spdx, spdxjson, cyclonedx, vuln, openvex, custom, or a URI', 'custom')
     .requiredOption('--predicate <file>', 'the predicate file')
     .option('--recursive', 'also attest every platform image of a multi-platform index')
-    .addOption(formOption())
-    .option('--tlog-upload [bool]', 'accepted for cosign compatibility and ignored: nothing is uploaded to Rekor');
+    .addOption(formOption());
+  keylessSignOptions(attest);
   registryOptions(attest);
   attest.action(async (image: string, opts: Record<string, unknown>) => {
     const { runAttest } = await import('./commands/attest.js');
@@ -285,17 +341,19 @@ export function buildProgram(onExit: (code: number) => void): Command {
 
   const verifyAttestation = program
     .command('verify-attestation')
-    .summary('verify the attestations of an image with public keys')
+    .summary('verify the attestations of an image with public keys or keylessly (Fulcio certificate identity)')
     .description(
-      'Verify the attestations of IMAGE of the given --type as `cosign verify-attestation --key` does (DSSE signature,\n' +
-        'payload type, subject digest, predicate type). IMAGE may be oci-dir:PATH[:TAG]. Prints each verified envelope\n' +
-        '(--output text) or the statements as a JSON array (--output json). Exit 0 only if at least one verifies.',
+      'Verify the attestations of IMAGE of the given --type as `cosign verify-attestation` does (DSSE signature, ' +
+        'payload type, subject digest, predicate type). IMAGE may be oci-dir:PATH[:TAG]. Prints each verified envelope ' +
+        '(--output text) or the statements as a JSON array (--output json). Exit 0 only if at least one verifies.\n\n' +
+        keylessVerifyHelp,
     )
     .argument('<image>', 'image whose attestations to verify')
     .option('--key <file-or-dir>', 'trusted public key, or a directory of keys (repeatable)', collect)
     .option('--type <type>', 'predicate type to look for (see attest --type)', 'custom')
     .option('-a, --annotations <key=value>', "require this annotation on the statement's subject (repeatable)", collect, [])
     .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'));
+  keylessVerifyOptions(verifyAttestation);
   registryOptions(verifyAttestation);
   verifyAttestation.action(async (image: string, opts: Record<string, unknown>) => {
     const { runVerifyAttestation } = await import('./commands/verify-attestation.js');

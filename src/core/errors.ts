@@ -142,7 +142,12 @@ export type SignErrorCode =
   | 'KEY_NOT_TRUSTED'
   | 'TLOG_INVALID'
   | 'TLOG_ENTRY_MISMATCH'
-  | 'TIMESTAMP_INVALID';
+  | 'TIMESTAMP_INVALID'
+  // Notation (Notary Project) signatures: an expired envelope (io.cncf.notary.expiry), an envelope that needs what
+  // Tollgate does not have (a verification plugin, an unknown critical attribute), no trust policy for the image.
+  | 'SIGNATURE_EXPIRED'
+  | 'UNSUPPORTED_SIGNATURE'
+  | 'NO_APPLICABLE_POLICY';
 export class SignError extends TollgateError {
   readonly domain = 'sign';
   constructor(readonly code: SignErrorCode, message: string, options?: { cause?: unknown }) {

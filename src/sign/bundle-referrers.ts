@@ -14,8 +14,11 @@ export interface BundleCandidate {
   location: string;
   /** The predicate type the referrer manifest announces (dev.sigstore.bundle.predicateType), unverified. */
   predicateTypeHint?: string;
-  load(): Promise<ParsedBundle>;
+  load(): Promise<LoadedBundle>;
 }
+
+/** A parsed bundle with the bytes it was parsed from (keyless verification verifies those bytes). */
+export type LoadedBundle = ParsedBundle & { bytes: Buffer };
 
 /** A rejection for a blob that could not be read intact; undefined for errors that are not about the blob. */
 export function blobRejection(e: unknown, what: string): { code: SignErrorCode; message: string } | undefined {
@@ -68,7 +71,10 @@ export async function bundleCandidates(source: ArtifactSource, digest: string): 
       out.candidates.push({
         location,
         ...(hint ? { predicateTypeHint: hint } : {}),
-        load: async () => parseBundle(await source.blob(layer, MAX_BUNDLE_BYTES), `bundle in ${location}`),
+        load: async () => {
+          const bytes = await source.blob(layer, MAX_BUNDLE_BYTES);
+          return { ...parseBundle(bytes, `bundle in ${location}`), bytes };
+        },
       });
     });
   }
@@ -76,7 +82,7 @@ export async function bundleCandidates(source: ArtifactSource, digest: string): 
 }
 
 /** Loads a candidate, turning an unreadable or malformed bundle into a rejection. */
-export async function loadCandidate(c: BundleCandidate): Promise<ParsedBundle | { code: SignErrorCode; message: string }> {
+export async function loadCandidate(c: BundleCandidate): Promise<LoadedBundle | { code: SignErrorCode; message: string }> {
   try {
     return await c.load();
   } catch (e) {

@@ -1,9 +1,25 @@
 /** Public API of src/sign: signing, attesting and verifying images, interoperable with cosign. */
-export type { Signer, TrustedKey } from './signer.js';
+export type { Signer, TrustedKey, SigningMethod } from './signer.js';
 export { signImage, type SignImageOptions } from './sign-image.js';
+// Keyless signing (Fulcio certificate for an OIDC identity, signatures recorded in Rekor).
+export {
+  KeylessSigning,
+  ephemeralKey,
+  parseIdentityToken,
+  DEFAULT_FULCIO_URL,
+  DEFAULT_REKOR_URL,
+  type KeylessSigningOptions,
+  type KeylessCertificate,
+  type KeylessLogEntry,
+  type IdentityToken,
+} from './keyless-sign/index.js';
 export { attestImage, type AttestImageOptions } from './attest-image.js';
 export { verifyImage, NoMatchingSignaturesError, type VerifyImageOptions } from './verify-image.js';
 export { verifyAttestations, type VerifyAttestationsOptions } from './verify-attestations.js';
+// Keyless (Fulcio certificate) verification of image signatures and attestations, offline against a trusted root.
+export { KeylessVerifier, type KeylessOptions, type KeylessCheck } from './keyless/verify-keyless.js';
+export { loadTrustedRoot, TRUSTED_ROOT_ENV, type LoadedTrustedRoot } from './keyless/trusted-root-source.js';
+export { legacyBundle, hasCertificate } from './keyless/legacy-bundle.js';
 export { saveImage, loadImage, type SaveImageOptions, type SaveImageResult, type LoadImageOptions, type LoadImageResult } from './save-image.js';
 export type {
   SignatureForm,
@@ -11,6 +27,7 @@ export type {
   SignedEntry,
   SignImageResult,
   VerifiedSignature,
+  KeylessSigner,
   RejectedSignature,
   VerifyImageResult,
   VerifiedAttestation,
@@ -39,3 +56,5 @@ export { parseAnnotationFlags } from './annotations.js';
 // Keys (src/sign/keys) and Sigstore bundle verification (src/sign/bundle): other folders reach them through here.
 export * from './keys/index.js';
 export * from './bundle/index.js';
+// Notation (Notary Project) signatures (src/sign/notation).
+export * from './notation/index.js';

@@ -12,12 +12,44 @@ import type { TrustedKey } from './signer.js';
 export type SignatureForm = 'legacy' | 'bundle';
 export type SignatureForms = SignatureForm | 'both';
 
+/**
+ * Who signed a keyless (Fulcio certificate) signature, as verified offline against a trusted root: the certificate
+ * chained to one of its Fulcio CAs at `signedAt`, its SCT verified by one of its CT logs, the transparency-log entry
+ * (inclusion promise or proof) by one of its Rekor keys, and the identity matched the caller's policy. The fields
+ * map onto SignerFact (src/core/policy.ts): subject, issuer, trustRoot, signedAt.
+ */
+export interface KeylessSigner {
+  /** The subject alternative name that matched the identity policy (email, URI, or Fulcio's otherName username). */
+  subject: string;
+  /** Every subject alternative name of the certificate. */
+  sans: string[];
+  /** The OIDC issuer extension (1.3.6.1.4.1.57264.1.8, or the deprecated .1.1). */
+  issuer: string;
+  /** Name of the trusted root the certificate chained to ("public-good", a trustRootRef, or the file given). */
+  trustRoot: string;
+  /** The verified signing time, ISO 8601: the transparency log's integratedTime, else an RFC 3161 timestamp. */
+  signedAt: string;
+  /** Every verified signing time, with its source. */
+  timestamps: { source: 'transparency-log' | 'timestamp-authority'; time: string }[];
+  certificate: {
+    notBefore: string;
+    notAfter: string;
+    /** Issuer DN of the leaf (the Fulcio intermediate), as Node prints it. */
+    issuerName: string;
+    serialNumber: string;
+    /** SHA-256 of the DER certificate, hex. */
+    sha256: string;
+  };
+}
+
 export interface VerifiedSignature {
   form: SignatureForm;
   /** Where it was found, e.g. `127.0.0.1:5000/app:sha256-….sig layer 0` or `referrer sha256:…`. */
   location: string;
-  /** `TrustedKey.source` of the key that verified it. */
-  key: string;
+  /** Key-signed: `TrustedKey.source` of the key that verified it. Absent for keyless signatures. */
+  key?: string;
+  /** Keyless: the verified certificate identity and signing time. */
+  keyless?: KeylessSigner;
   /**
    * The claims as cosign's `verify` prints them: the payload of a tag-based signature; for a bundle, the statement
    * turned into the same shape (docker-reference = the image name, type = predicateType, optional = subject
@@ -47,7 +79,10 @@ export interface VerifyImageResult {
 export interface VerifiedAttestation {
   form: SignatureForm;
   location: string;
-  key: string;
+  /** Key-signed: `TrustedKey.source` of the key that verified it. Absent for keyless attestations. */
+  key?: string;
+  /** Keyless: the verified certificate identity and signing time. */
+  keyless?: KeylessSigner;
   statement: InTotoStatement;
   /** The envelope as stored (an `.att` layer, or the bundle's envelope in cosign's layer JSON form). */
   envelope: Buffer;

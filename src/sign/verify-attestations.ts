@@ -4,6 +4,8 @@ import type { SignRegistry } from './artifact-source.js';
 import { blobRejection, bundleCandidates, loadCandidate, MAX_BUNDLE_BYTES } from './bundle-referrers.js';
 import { checkEnvelope, IN_TOTO_PAYLOAD_TYPE, parseEnvelope, serializeEnvelope, type DsseEnvelope } from './dsse.js';
 import { COSIGN_SIGN_PREDICATE_TYPE, parseStatement, predicateTypeUri, subjectFor, type InTotoStatement } from './in-toto.js';
+import { hasCertificate, legacyBundle } from './keyless/legacy-bundle.js';
+import { imageArtifact, KeylessVerifier, type KeylessOptions } from './keyless/verify-keyless.js';
 import { openArtifactSource } from './open-source.js';
 import type { TrustedKey } from './signer.js';
 import { annotationsMatch } from './simple-signing.js';
@@ -14,7 +16,9 @@ import { NoMatchingSignaturesError } from './verify-image.js';
 export interface VerifyAttestationsOptions {
   /** A registry reference or `oci-dir:PATH[:TAG]`. */
   image: string;
-  keys: readonly TrustedKey[];
+  keys?: readonly TrustedKey[];
+  /** Keyless attestations (Fulcio certificate): who must have signed, and the trusted root (see VerifyImageOptions). */
+  keyless?: KeylessOptions;
   /** `--type`: custom (cosign's default), slsaprovenance, spdx, spdxjson, cyclonedx, vuln, openvex, … or a URI. */
   type?: string;
   /** Required annotations of the statement's subject. */
@@ -29,6 +33,7 @@ type Outcome = { ok: true; verified: VerifiedAttestation } | { ok: false; reject
 interface Context {
   digest: string;
   keys: readonly TrustedKey[];
+  keyless?: KeylessVerifier;
   predicateType: string;
   annotations?: Record<string, string>;
   now: Date;
@@ -42,12 +47,26 @@ function reject(form: SignatureForm, location: string, code: SignErrorCode, mess
  * cosign's checks of one attestation: the envelope's payloadType, its DSSE signature (PAE), the statement's subject
  * (IntotoSubjectClaimVerifier, with the annotations), then the predicate type asked for (AttestationToPayloadJSON).
  */
-function checkEnvelopeClaims(ctx: Context, form: SignatureForm, location: string, env: DsseEnvelope, stored: Buffer): Outcome {
+function checkEnvelopeClaims(ctx: Context, form: SignatureForm, location: string, env: DsseEnvelope, stored: Buffer, keylessBundle?: () => Buffer | Outcome): Outcome {
   if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
     return reject(form, location, 'PAYLOAD_TYPE_MISMATCH', `payloadType is ${JSON.stringify(env.payloadType)}, not ${IN_TOTO_PAYLOAD_TYPE}`);
   }
-  const m = matchKey(ctx.keys, (k) => checkEnvelope(env, k), ctx.now);
-  if (!m.ok) return reject(form, location, m.code, m.message);
+  let signedBy: Pick<VerifiedAttestation, 'key' | 'keyless'>;
+  // verifyBundle reports a statement that does not name the image as ARTIFACT_MISMATCH; the checks below say why.
+  let artifactMismatch: string | undefined;
+  if (keylessBundle && ctx.keyless) {
+    const bundle = keylessBundle();
+    if (!Buffer.isBuffer(bundle)) return bundle;
+    const k = ctx.keyless.verify(bundle, imageArtifact(ctx.digest), location);
+    if (!k.ok && k.code !== 'ARTIFACT_MISMATCH') return reject(form, location, k.code, k.message);
+    if (!k.ok) artifactMismatch = k.message;
+    signedBy = k.ok ? { keyless: k.signer } : {};
+  } else {
+    if (ctx.keys.length === 0) return reject(form, location, 'KEY_NOT_TRUSTED', 'the attestation is signed with a key, not a Fulcio certificate: verify it with --key');
+    const m = matchKey(ctx.keys, (k) => checkEnvelope(env, k), ctx.now);
+    if (!m.ok) return reject(form, location, m.code, m.message);
+    signedBy = { key: m.key.source };
+  }
   let statement: InTotoStatement;
   try {
     statement = parseStatement(env.payload, 'the statement');
@@ -62,25 +81,33 @@ function checkEnvelopeClaims(ctx: Context, form: SignatureForm, location: string
   if (!annotationsMatch(ctx.annotations, subject.annotations)) {
     return reject(form, location, 'ANNOTATION_MISMATCH', `the subject's annotations do not include ${JSON.stringify(ctx.annotations)}`);
   }
+  if (artifactMismatch !== undefined) return reject(form, location, 'ARTIFACT_MISMATCH', artifactMismatch);
   if (statement.predicateType !== ctx.predicateType) {
     return reject(form, location, 'PREDICATE_TYPE_MISMATCH', `predicateType is ${JSON.stringify(statement.predicateType)}, not ${JSON.stringify(ctx.predicateType)}`);
   }
-  return { ok: true, verified: { form, location, key: m.key.source, statement, envelope: stored } };
+  return { ok: true, verified: { form, location, ...signedBy, statement, envelope: stored } };
 }
 
 /**
- * Verifies the attestations of an image (cosign `verify-attestation --key --type`): the `.att` tag's DSSE layers and
- * the Sigstore bundle referrers whose predicate is not an image signature. Throws SignError NO_ATTESTATIONS or
- * NO_MATCHING_ATTESTATIONS (listing every rejected one, including those of other predicate types).
+ * Verifies the attestations of an image (cosign `verify-attestation --type`, with `--key` or keyless identities): the
+ * `.att` tag's DSSE layers and the Sigstore bundle referrers whose predicate is not an image signature. Layers and
+ * bundles with a Fulcio certificate are verified keylessly when `keyless` is given (as in verifyImage). Throws
+ * SignError NO_ATTESTATIONS or NO_MATCHING_ATTESTATIONS (listing every rejected one, including those of other
+ * predicate types).
  */
 export async function verifyAttestations(options: VerifyAttestationsOptions): Promise<VerifyAttestationsResult> {
-  if (options.keys.length === 0) throw new SignError('NO_TRUSTED_KEYS', 'no trusted public keys were given');
+  const keys = options.keys ?? [];
+  if (keys.length === 0 && !options.keyless) {
+    throw new SignError('NO_TRUSTED_KEYS', 'no trusted public keys were given (--key), nor a keyless identity (--certificate-identity, --certificate-oidc-issuer)');
+  }
+  const keyless = options.keyless ? new KeylessVerifier(options.keyless, options.events) : undefined;
   const predicateType = predicateTypeUri(options.type ?? 'custom');
   const source = await openArtifactSource(options.image, options.registry);
   const { digest } = await source.targetDigest();
   const ctx: Context = {
     digest,
-    keys: options.keys,
+    keys,
+    ...(keyless ? { keyless } : {}),
     predicateType,
     ...(options.annotations && Object.keys(options.annotations).length ? { annotations: options.annotations } : {}),
     now: options.now ?? new Date(),
@@ -120,7 +147,16 @@ export async function verifyAttestations(options: VerifyAttestationsOptions): Pr
         rejected.push({ form: 'legacy', location, code, message: `${location}: ${(e as Error).message}` });
         continue;
       }
-      const r = checkEnvelopeClaims(ctx, 'legacy', location, env, stored);
+      const annotations = layer.annotations;
+      // A keyless attestation: the layer's certificate and Rekor bundle, rewritten as a Sigstore bundle v0.1.
+      const keylessBundle =
+        ctx.keyless && hasCertificate(annotations)
+          ? (): Buffer | Outcome => {
+              const lb = legacyBundle(annotations!, { kind: 'dsse', envelope: env });
+              return lb.ok ? lb.bundle : reject('legacy', location, lb.code, lb.message);
+            }
+          : undefined;
+      const r = checkEnvelopeClaims(ctx, 'legacy', location, env, stored, keylessBundle);
       if (r.ok) verified.push(r.verified);
       else rejected.push(r.rejected);
     }
@@ -139,12 +175,13 @@ export async function verifyAttestations(options: VerifyAttestationsOptions): Pr
       rejected.push({ form: 'bundle', location: c.location, code: bundle.code, message: `${c.location}: ${bundle.message}` });
       continue;
     }
-    if (bundle.material !== 'publicKey' || !bundle.envelope) {
-      const why = bundle.material !== 'publicKey' ? `carries a ${bundle.material} (keyless signing), which is not checked against keys` : 'holds no DSSE envelope';
+    if ((bundle.material !== 'publicKey' && !ctx.keyless) || !bundle.envelope) {
+      const why = bundle.material !== 'publicKey' && !ctx.keyless ? `carries a ${bundle.material} (keyless signing), which is not checked against keys` : 'holds no DSSE envelope';
       rejected.push({ form: 'bundle', location: c.location, code: 'UNSUPPORTED_BUNDLE', message: `${c.location}: the bundle ${why}` });
       continue;
     }
-    const r = checkEnvelopeClaims(ctx, 'bundle', c.location, bundle.envelope, serializeEnvelope(bundle.envelope));
+    const bytes = bundle.bytes;
+    const r = checkEnvelopeClaims(ctx, 'bundle', c.location, bundle.envelope, serializeEnvelope(bundle.envelope), bundle.material !== 'publicKey' ? () => bytes : undefined);
     if (r.ok) verified.push(r.verified);
     else rejected.push(r.rejected);
   }

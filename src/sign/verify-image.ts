@@ -5,6 +5,8 @@ import { blobRejection, bundleCandidates, loadCandidate } from './bundle-referre
 import { checkSignature } from './check-signature.js';
 import { checkEnvelope, decodeStdBase64, IN_TOTO_PAYLOAD_TYPE } from './dsse.js';
 import { COSIGN_SIGN_PREDICATE_TYPE, parseStatement, subjectFor } from './in-toto.js';
+import { hasCertificate, legacyBundle } from './keyless/legacy-bundle.js';
+import { imageArtifact, KeylessVerifier, type KeylessOptions } from './keyless/verify-keyless.js';
 import { openArtifactSource } from './open-source.js';
 import type { TrustedKey } from './signer.js';
 import { annotationsMatch, COSIGN_SIGNATURE_TYPE, dockerReferenceOf, parseSimpleSigningPayload, type SimpleSigningPayload } from './simple-signing.js';
@@ -18,7 +20,13 @@ export interface VerifyImageOptions {
   /** A registry reference (a tag is resolved to its digest) or `oci-dir:PATH[:TAG]`. */
   image: string;
   /** Signatures from any of these keys verify (key rotation). */
-  keys: readonly TrustedKey[];
+  keys?: readonly TrustedKey[];
+  /**
+   * Keyless signatures (a Fulcio certificate instead of a key): who must have signed them, and the trusted root
+   * they are verified against, offline. Signatures that carry a certificate are checked this way, the others with
+   * `keys`. At least one of `keys` and `keyless` is needed.
+   */
+  keyless?: KeylessOptions;
   /** Required `optional` annotations of the payload (`-a k=v`). */
   annotations?: Record<string, string>;
   /** Needed unless `image` is an `oci-dir:` layout. */
@@ -44,10 +52,16 @@ interface Context {
   source: ArtifactSource;
   digest: string;
   keys: readonly TrustedKey[];
+  keyless?: KeylessVerifier;
   annotations?: Record<string, string>;
   checkReference: boolean;
   now: Date;
 }
+
+/** How a signature was verified: by a trusted key, or keylessly. */
+type SignedBy = Pick<VerifiedSignature, 'key' | 'keyless'>;
+
+const KEY_SIGNED_WITHOUT_KEYS = 'is signed with a key, not a Fulcio certificate: verify it with --key';
 
 /** One layer of the `.sig` image: cosign's verifyOCISignature + SimpleClaimVerifier, plus the type check. */
 async function checkTagSignature(ctx: Context, layer: Descriptor, location: string): Promise<Outcome> {
@@ -63,8 +77,20 @@ async function checkTagSignature(ctx: Context, layer: Descriptor, location: stri
     if (r) return reject('legacy', location, r.code, r.message);
     throw e;
   }
-  const m = matchKey(ctx.keys, (k) => checkSignature(k, payloadBytes, sig), ctx.now);
-  if (!m.ok) return reject('legacy', location, m.code, m.message);
+  let signedBy: SignedBy;
+  if (ctx.keyless && hasCertificate(layer.annotations)) {
+    // A keyless signature: the layer's certificate and Rekor bundle, rewritten as a Sigstore bundle v0.1.
+    const lb = legacyBundle(layer.annotations!, { kind: 'message', payload: payloadBytes, signature: sig });
+    if (!lb.ok) return reject('legacy', location, lb.code, lb.message);
+    const k = ctx.keyless.verify(lb.bundle, { kind: 'bytes', bytes: payloadBytes }, location);
+    if (!k.ok) return reject('legacy', location, k.code, k.message);
+    signedBy = { keyless: k.signer };
+  } else {
+    if (ctx.keys.length === 0) return reject('legacy', location, 'KEY_NOT_TRUSTED', `the signature ${KEY_SIGNED_WITHOUT_KEYS}`);
+    const m = matchKey(ctx.keys, (k) => checkSignature(k, payloadBytes, sig), ctx.now);
+    if (!m.ok) return reject('legacy', location, m.code, m.message);
+    signedBy = { key: m.key.source };
+  }
   let payload: SimpleSigningPayload;
   try {
     payload = parseSimpleSigningPayload(payloadBytes, 'the payload');
@@ -73,7 +99,7 @@ async function checkTagSignature(ctx: Context, layer: Descriptor, location: stri
   }
   const claims = checkClaims(ctx, payload);
   if (claims) return reject('legacy', location, claims.code, claims.message);
-  return { ok: true, verified: { form: 'legacy', location, key: m.key.source, payload, payloadBytes } };
+  return { ok: true, verified: { form: 'legacy', location, ...signedBy, payload, payloadBytes } };
 }
 
 function checkClaims(ctx: Context, payload: SimpleSigningPayload): { code: SignErrorCode; message: string } | undefined {
@@ -99,13 +125,25 @@ function checkClaims(ctx: Context, payload: SimpleSigningPayload): { code: SignE
 async function checkBundleSignature(ctx: Context, location: string, load: () => ReturnType<typeof loadCandidate>): Promise<Outcome> {
   const bundle = await load();
   if ('code' in bundle) return reject('bundle', location, bundle.code, bundle.message);
-  if (bundle.material !== 'publicKey') {
+  if (bundle.material !== 'publicKey' && !ctx.keyless) {
     return reject('bundle', location, 'UNSUPPORTED_BUNDLE', `the bundle carries a ${bundle.material} (keyless signing), which is not checked against keys`);
   }
   const env = bundle.envelope;
   if (!env) return reject('bundle', location, 'UNSUPPORTED_BUNDLE', 'the bundle holds a message signature, not a DSSE envelope (cosign signs images with DSSE)');
-  const m = matchKey(ctx.keys, (k) => checkEnvelope(env, k), ctx.now);
-  if (!m.ok) return reject('bundle', location, m.code, m.message);
+  let signedBy: SignedBy;
+  // verifyBundle reports a statement that does not name the image as ARTIFACT_MISMATCH; the checks below say why.
+  let artifactMismatch: string | undefined;
+  if (bundle.material !== 'publicKey') {
+    const k = ctx.keyless!.verify(bundle.bytes, imageArtifact(ctx.digest), location);
+    if (!k.ok && k.code !== 'ARTIFACT_MISMATCH') return reject('bundle', location, k.code, k.message);
+    if (!k.ok) artifactMismatch = k.message;
+    signedBy = k.ok ? { keyless: k.signer } : {};
+  } else {
+    if (ctx.keys.length === 0) return reject('bundle', location, 'KEY_NOT_TRUSTED', `the bundle ${KEY_SIGNED_WITHOUT_KEYS}`);
+    const m = matchKey(ctx.keys, (k) => checkEnvelope(env, k), ctx.now);
+    if (!m.ok) return reject('bundle', location, m.code, m.message);
+    signedBy = { key: m.key.source };
+  }
   if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
     return reject('bundle', location, 'PAYLOAD_TYPE_MISMATCH', `payloadType is ${JSON.stringify(env.payloadType)}, not ${IN_TOTO_PAYLOAD_TYPE}`);
   }
@@ -120,6 +158,7 @@ async function checkBundleSignature(ctx: Context, location: string, load: () => 
     const named = statement.subject.map((s) => Object.entries(s.digest).map(([a, h]) => `${a}:${h}`).join(',')).join(' ');
     return reject('bundle', location, 'DIGEST_MISMATCH', `the statement's subjects (${named || 'none'}) do not include ${ctx.digest}`);
   }
+  if (artifactMismatch !== undefined) return reject('bundle', location, 'ARTIFACT_MISMATCH', artifactMismatch);
   if (statement.predicateType !== COSIGN_SIGN_PREDICATE_TYPE) {
     return reject('bundle', location, 'WRONG_TYPE', `predicateType is ${JSON.stringify(statement.predicateType)}, not an image signature (${COSIGN_SIGN_PREDICATE_TYPE})`);
   }
@@ -135,26 +174,34 @@ async function checkBundleSignature(ctx: Context, location: string, load: () => 
     },
     optional: subject.annotations ?? null,
   };
-  return { ok: true, verified: { form: 'bundle', location, key: m.key.source, payload, payloadBytes: env.payload } };
+  return { ok: true, verified: { form: 'bundle', location, ...signedBy, payload, payloadBytes: env.payload } };
 }
 
 /**
- * Verifies the signatures of an image (cosign `verify --key`): the tag-based signatures (`sha256-<hex>.sig`) and the
- * Sigstore bundles attached as OCI 1.1 referrers. Each is checked against the trusted keys and must name this digest;
- * every signature that fails is listed with a stable reason code. Throws SignError NO_SIGNATURES when there is no
- * signature at all and NO_MATCHING_SIGNATURES (with `rejected`) when none verifies.
+ * Verifies the signatures of an image (cosign `verify`): the tag-based signatures (`sha256-<hex>.sig`) and the
+ * Sigstore bundles attached as OCI 1.1 referrers. Each is checked against the trusted keys, or keylessly (see
+ * `keyless`) when it carries a Fulcio certificate, and must name this digest; every signature that fails is listed
+ * with a stable reason code. Throws SignError NO_SIGNATURES when there is no signature at all and
+ * NO_MATCHING_SIGNATURES (with `rejected`) when none verifies.
  *
- * No transparency log is consulted (cosign `--insecure-ignore-tlog`): key validity windows are checked against
- * `now`, never against a time claimed by the signature.
+ * Key-signed: no transparency log is consulted (cosign `--insecure-ignore-tlog`), key validity windows are checked
+ * against `now`, never against a time claimed by the signature. Keyless: the certificate, its SCT and the Rekor
+ * entry's inclusion promise (or proof) are verified offline against the trusted root (src/sign/keyless), and the
+ * certificate must have been valid at the entry's integrated time; Rekor is never queried.
  */
 export async function verifyImage(options: VerifyImageOptions): Promise<VerifyImageResult> {
-  if (options.keys.length === 0) throw new SignError('NO_TRUSTED_KEYS', 'no trusted public keys were given');
+  const keys = options.keys ?? [];
+  if (keys.length === 0 && !options.keyless) {
+    throw new SignError('NO_TRUSTED_KEYS', 'no trusted public keys were given (--key), nor a keyless identity (--certificate-identity, --certificate-oidc-issuer)');
+  }
+  const keyless = options.keyless ? new KeylessVerifier(options.keyless, options.events) : undefined;
   const source = await openArtifactSource(options.image, options.registry);
   const { digest } = await source.targetDigest();
   const ctx: Context = {
     source,
     digest,
-    keys: options.keys,
+    keys,
+    ...(keyless ? { keyless } : {}),
     ...(options.annotations && Object.keys(options.annotations).length ? { annotations: options.annotations } : {}),
     checkReference: options.checkReference ?? false,
     now: options.now ?? new Date(),

@@ -5,14 +5,13 @@ import { attestImage } from '../../sign/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { createOutput } from '../output.js';
 import type { RegistryCliOptions } from '../registry-options.js';
-import { loadSigner, parseForm, signExitCode, signRegistry, tlogNote } from './sign.js';
+import { keylessReport, loadSigningMethod, parseForm, signExitCode, signRegistry, type KeylessCliOptions } from './sign.js';
 
-export interface AttestCliOptions extends RegistryCliOptions {
+export interface AttestCliOptions extends RegistryCliOptions, KeylessCliOptions {
   key?: string;
   type?: string;
   predicate?: string;
   recursive?: boolean;
-  tlogUpload?: string | boolean;
   form?: string;
   quiet?: boolean;
   debug?: boolean;
@@ -30,7 +29,7 @@ export async function runAttest(image: string, opts: AttestCliOptions): Promise<
     } catch (e) {
       throw new UsageError('INVALID_ARGUMENT', `cannot read the predicate ${opts.predicate} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
     }
-    const signer = await loadSigner(opts.key);
+    const signer = await loadSigningMethod(opts, out.events);
     client = signRegistry(opts, out);
     const res = await attestImage({
       image,
@@ -48,7 +47,7 @@ export async function runAttest(image: string, opts: AttestCliOptions): Promise<
         out.info(s.form === 'legacy' ? `Pushed the attestation of ${s.digest} to ${s.location}` : `Attached a Sigstore bundle to ${s.digest} (referrer ${s.location})`);
       }
     }
-    tlogNote(opts, out);
+    await keylessReport(signer, opts, out);
     out.done();
     return ExitCode.ok;
   } catch (e) {

@@ -1,18 +1,28 @@
-import { UsageError } from '../../core/index.js';
+import { readFileSync, statSync } from 'node:fs';
+import { UsageError, type EventSink } from '../../core/index.js';
 import { parseReference, RegistryClient } from '../../oci/index.js';
-import { loadPrivateKey, parseAnnotationFlags, signImage, type SignatureForms, type Signer } from '../../sign/index.js';
+import { KeylessSigning, loadPrivateKey, parseAnnotationFlags, signImage, type SignatureForms, type Signer } from '../../sign/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { signExitCode } from '../sign-exit-code.js';
 import { createOutput, type Output } from '../output.js';
 import { registryFactory, type RegistryCliOptions } from '../registry-options.js';
 import { readKeyPassword } from './generate-key-pair.js';
 
-export interface SignCliOptions extends RegistryCliOptions {
+/** Keyless signing (cosign's flags): an OIDC identity token for Fulcio, and the services' URLs. */
+export interface KeylessCliOptions {
+  /** The token, or a file holding it (as cosign accepts); else the SIGSTORE_ID_TOKEN environment variable. */
+  identityToken?: string;
+  fulcioUrl?: string;
+  rekorUrl?: string;
+  timestampServerUrl?: string;
+  /** cosign's --tlog-upload: with a key, ignored (nothing is uploaded); keyless, it cannot be turned off. */
+  tlogUpload?: string | boolean;
+}
+
+export interface SignCliOptions extends RegistryCliOptions, KeylessCliOptions {
   key?: string;
   annotations?: string[];
   recursive?: boolean;
-  /** cosign's --tlog-upload: accepted for compatibility, Tollgate never uploads to a transparency log. */
-  tlogUpload?: string | boolean;
   form?: string;
   quiet?: boolean;
   debug?: boolean;
@@ -37,9 +47,72 @@ export function tlogNote(opts: { tlogUpload?: string | boolean; quiet?: boolean 
   if (opts.quiet) return;
   out.info(
     opts.tlogUpload !== undefined
-      ? 'note: --tlog-upload is ignored: Tollgate does not upload to a transparency log (Rekor).'
+      ? 'note: --tlog-upload is ignored: Tollgate does not upload key-signed signatures to a transparency log (Rekor).'
       : 'note: nothing was uploaded to a transparency log (Rekor); cosign verifies these with --insecure-ignore-tlog=true.',
   );
+}
+
+/** The identity token of --identity-token: the token itself, or a file holding it (cosign reads a path too). */
+function readIdentityToken(value: string): string {
+  let isFile = false;
+  try {
+    isFile = statSync(value).isFile();
+  } catch {
+    // not a path: the token itself
+  }
+  if (!isFile) return value;
+  try {
+    return readFileSync(value, 'utf8').trim();
+  } catch (e) {
+    throw new UsageError('INVALID_ARGUMENT', `cannot read the identity token file ${value} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+const TOKEN_ENV = 'SIGSTORE_ID_TOKEN';
+
+/**
+ * How to sign: with --key (a Signer), or keyless with --identity-token / $SIGSTORE_ID_TOKEN (cosign's variable).
+ * A key wins over the environment variable; giving both flags is an error, as is giving neither.
+ */
+export async function loadSigningMethod(opts: KeylessCliOptions & { key?: string }, events: EventSink): Promise<Signer | KeylessSigning> {
+  const keylessFlags = (['fulcioUrl', 'rekorUrl', 'timestampServerUrl'] as const).filter((k) => opts[k] !== undefined);
+  const flagName = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  if (opts.key) {
+    if (opts.identityToken !== undefined) throw new UsageError('INVALID_ARGUMENT', 'give either --key (sign with a key) or --identity-token (keyless), not both');
+    if (keylessFlags.length > 0) throw new UsageError('INVALID_ARGUMENT', `${keylessFlags.map(flagName).join(', ')} apply to keyless signing (--identity-token), not to --key`);
+    return loadSigner(opts.key);
+  }
+  const fromFlag = opts.identityToken !== undefined;
+  const raw = fromFlag ? opts.identityToken! : process.env[TOKEN_ENV] || undefined;
+  if (raw === undefined) {
+    throw new UsageError(
+      'INVALID_ARGUMENT',
+      `--key (a private key) or an OIDC identity token for keyless signing (--identity-token, or ${TOKEN_ENV}) is required`,
+    );
+  }
+  if (opts.tlogUpload === false || opts.tlogUpload === 'false') {
+    throw new UsageError('INVALID_ARGUMENT', '--tlog-upload=false is not supported for keyless signing: the Rekor entry is what shows that the signature was made while the short-lived certificate was valid');
+  }
+  return new KeylessSigning({
+    identityToken: fromFlag ? readIdentityToken(raw) : raw,
+    tokenSource: fromFlag ? '--identity-token' : TOKEN_ENV,
+    ...(opts.fulcioUrl !== undefined ? { fulcioUrl: opts.fulcioUrl } : {}),
+    ...(opts.rekorUrl !== undefined ? { rekorUrl: opts.rekorUrl } : {}),
+    ...(opts.timestampServerUrl !== undefined ? { timestampServerUrl: opts.timestampServerUrl } : {}),
+    events,
+  });
+}
+
+/** What keyless signing did: the certificate, and the Rekor entries (cosign prints "tlog entry created with index"). */
+export async function keylessReport(method: Signer | KeylessSigning, opts: { quiet?: boolean; tlogUpload?: string | boolean }, out: Output): Promise<void> {
+  if (!(method instanceof KeylessSigning)) {
+    tlogNote(opts, out);
+    return;
+  }
+  if (opts.quiet) return;
+  const cert = await method.certificate();
+  if (cert) out.info(`Signed with a certificate from ${method.fulcioUrl} for ${cert.subject} (OIDC issuer ${cert.issuer}), valid ${cert.notBefore} to ${cert.notAfter}`);
+  for (const e of method.logEntries) out.info(`tlog entry created with index: ${e.logIndex} (${e.kind}, ${e.rekorUrl})`);
 }
 
 /**
@@ -48,7 +121,7 @@ export function tlogNote(opts: { tlogUpload?: string | boolean; quiet?: boolean 
  * when the key is encrypted.
  */
 export async function loadSigner(key: string | undefined): Promise<Signer> {
-  if (!key) throw new UsageError('INVALID_ARGUMENT', '--key is required (a private key file or reference); keyless signing is not available');
+  if (!key) throw new UsageError('INVALID_ARGUMENT', '--key is required (a private key file or reference)');
   return loadPrivateKey(key, { password: () => readKeyPassword({ confirm: false }) });
 }
 
@@ -61,7 +134,7 @@ export async function runSign(image: string, opts: SignCliOptions): Promise<numb
   try {
     const annotations = parseAnnotationFlags(opts.annotations);
     const form = parseForm(opts.form);
-    const signer = await loadSigner(opts.key);
+    const signer = await loadSigningMethod(opts, out.events);
     client = signRegistry(opts, out);
     const res = await signImage({ image, signer, annotations, recursive: opts.recursive ?? false, registry: client, form, events: out.events });
     const parsed = parseReference(image);
@@ -72,7 +145,7 @@ export async function runSign(image: string, opts: SignCliOptions): Promise<numb
         out.info(s.deduplicated ? `${s.digest}: an identical signature is already in ${ref}:${s.location}` : `Pushed the signature of ${s.digest} to ${ref}:${s.location}`);
       } else out.info(`Attached a Sigstore bundle to ${s.digest} (referrer ${s.location})`);
     }
-    tlogNote(opts, out);
+    await keylessReport(signer, opts, out);
     out.done();
     return ExitCode.ok;
   } catch (e) {

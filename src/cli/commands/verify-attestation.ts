@@ -4,10 +4,10 @@ import { parseAnnotationFlags, verifyAttestations, type VerifyAttestationsResult
 import { ExitCode } from '../exit-codes.js';
 import { createOutput } from '../output.js';
 import type { RegistryCliOptions } from '../registry-options.js';
-import { signExitCode, signRegistry } from './sign.js';
-import { isVerificationFailure, loadTrustedKeys, printHeader, VERIFICATION_FAILED } from './verify.js';
+import { signRegistry } from './sign.js';
+import { isVerificationFailure, loadVerifiers, printHeader, VERIFICATION_FAILED, verifyExitCode, type KeylessCliOptions } from './verify.js';
 
-export interface VerifyAttestationCliOptions extends RegistryCliOptions {
+export interface VerifyAttestationCliOptions extends RegistryCliOptions, KeylessCliOptions {
   key?: string[];
   type?: string;
   annotations?: string[];
@@ -27,17 +27,25 @@ export async function runVerifyAttestation(image: string, opts: VerifyAttestatio
     const output = opts.output ?? 'text';
     if (output !== 'json' && output !== 'text') throw new UsageError('INVALID_ARGUMENT', `--output must be text or json, not ${JSON.stringify(output)}`);
     const annotations = parseAnnotationFlags(opts.annotations);
-    const keys = await loadTrustedKeys(opts.key);
+    const { keys, keyless } = await loadVerifiers(opts);
     if (!image.startsWith('oci-dir:')) client = signRegistry(opts, out);
     let res: VerifyAttestationsResult;
     try {
-      res = await verifyAttestations({ image, keys, type: opts.type ?? 'custom', annotations, ...(client ? { registry: client } : {}), events: out.events });
+      res = await verifyAttestations({
+        image,
+        keys,
+        ...(keyless ? { keyless } : {}),
+        type: opts.type ?? 'custom',
+        annotations,
+        ...(client ? { registry: client } : {}),
+        events: out.events,
+      });
     } catch (e) {
       if (!isVerificationFailure(e)) throw e;
       out.error(e);
       return VERIFICATION_FAILED;
     }
-    if (!opts.quiet) printHeader(out, image, 'attestations', Object.keys(annotations).length > 0);
+    if (!opts.quiet) printHeader(out, image, 'attestations', Object.keys(annotations).length > 0, { key: keys.length > 0, keyless: keyless !== undefined });
     const text =
       output === 'json'
         ? `${JSON.stringify(res.verified.map((a) => a.statement))}\n`
@@ -47,7 +55,7 @@ export async function runVerifyAttestation(image: string, opts: VerifyAttestatio
     return ExitCode.ok;
   } catch (e) {
     out.error(e);
-    return signExitCode(e);
+    return verifyExitCode(e);
   } finally {
     await client?.close();
   }

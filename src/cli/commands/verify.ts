@@ -1,12 +1,32 @@
 import { SignError, UsageError } from '../../core/index.js';
 import type { RegistryClient } from '../../oci/index.js';
-import { loadPublicKeys, parseAnnotationFlags, verifyImage, type TrustedKey, type VerifyImageResult } from '../../sign/index.js';
+import {
+  loadPublicKeys,
+  loadTrustedRoot,
+  parseAnnotationFlags,
+  verifyImage,
+  type IdentityPolicy,
+  type KeylessOptions,
+  type TrustedKey,
+  type VerifiedSignature,
+  type VerifyImageResult,
+} from '../../sign/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { createOutput, type Output } from '../output.js';
 import type { RegistryCliOptions } from '../registry-options.js';
 import { signExitCode, signRegistry } from './sign.js';
 
-export interface VerifyCliOptions extends RegistryCliOptions {
+/** cosign's keyless flags, shared by verify and verify-attestation. */
+export interface KeylessCliOptions {
+  certificateIdentity?: string;
+  certificateIdentityRegexp?: string;
+  certificateOidcIssuer?: string;
+  certificateOidcIssuerRegexp?: string;
+  trustedRoot?: string;
+  cacheDir?: string;
+}
+
+export interface VerifyCliOptions extends RegistryCliOptions, KeylessCliOptions {
   key?: string[];
   annotations?: string[];
   output?: string;
@@ -23,17 +43,67 @@ export async function loadTrustedKeys(refs: string[] | undefined): Promise<Trust
   return loadPublicKeys(refs);
 }
 
+/** The identity flags as a policy, or undefined when none is given (key-based verification). */
+export function identityFromFlags(opts: KeylessCliOptions): IdentityPolicy | undefined {
+  const policy: IdentityPolicy = {
+    ...(opts.certificateIdentity !== undefined ? { subject: opts.certificateIdentity } : {}),
+    ...(opts.certificateIdentityRegexp !== undefined ? { subjectRegExp: opts.certificateIdentityRegexp } : {}),
+    ...(opts.certificateOidcIssuer !== undefined ? { issuer: opts.certificateOidcIssuer } : {}),
+    ...(opts.certificateOidcIssuerRegexp !== undefined ? { issuerRegExp: opts.certificateOidcIssuerRegexp } : {}),
+  };
+  return Object.keys(policy).length > 0 ? policy : undefined;
+}
+
+/**
+ * What to verify against: the --key keys and/or, with the identity flags, keyless signatures against the trusted
+ * root (--trusted-root, $TOLLGATE_TRUSTED_ROOT, or the cached public-good root). One of the two is required.
+ */
+export async function loadVerifiers(opts: KeylessCliOptions & { key?: string[] }): Promise<{ keys: TrustedKey[]; keyless?: KeylessOptions }> {
+  const identity = identityFromFlags(opts);
+  if (!identity) return { keys: await loadTrustedKeys(opts.key) };
+  const root = await loadTrustedRoot({
+    ...(opts.trustedRoot !== undefined ? { file: opts.trustedRoot } : {}),
+    ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}),
+  });
+  const keys = opts.key?.length ? await loadPublicKeys(opts.key) : [];
+  return { keys, keyless: { identity, trustedRoot: root.root, trustRootId: root.id } };
+}
+
+/** A missing trusted root is configuration to fix (exit 2), like a missing key. */
+export function verifyExitCode(e: unknown): number {
+  if (e instanceof SignError && e.code === 'TRUSTED_ROOT_MISSING') return ExitCode.usage;
+  return signExitCode(e);
+}
+
+/**
+ * cosign's output for a certificate-signed payload (cmd/cosign/cli/verify PrintVerification): the certificate's
+ * Subject and Issuer added to the payload's `optional` map.
+ */
+export function payloadForOutput(s: VerifiedSignature): VerifiedSignature['payload'] {
+  if (!s.keyless) return s.payload;
+  return { ...s.payload, optional: { ...(s.payload.optional ?? {}), Issuer: s.keyless.issuer, Subject: s.keyless.subject } };
+}
+
 export function isVerificationFailure(e: unknown): boolean {
   return e instanceof SignError && ['NO_SIGNATURES', 'NO_MATCHING_SIGNATURES', 'NO_ATTESTATIONS', 'NO_MATCHING_ATTESTATIONS'].includes(e.code);
 }
 
-/** cosign's PrintVerificationHeader for key-based verification without a transparency log. */
-export function printHeader(out: Output, image: string, what: string, annotations: boolean): void {
+/**
+ * cosign's PrintVerificationHeader: for key-based verification without a transparency log, and for keyless
+ * verification (inclusion promise or proof checked offline, certificate chained to the trusted root).
+ */
+export function printHeader(out: Output, image: string, what: string, annotations: boolean, mode: { key: boolean; keyless: boolean } = { key: true, keyless: false }): void {
   const lines = [``, `Verification for ${image} --`, `The following checks were performed on each of these ${what}:`];
   if (annotations) lines.push('  - The specified annotations were verified.');
   lines.push('  - The cosign claims were validated');
-  lines.push('  - The signatures were verified against the specified public key');
-  lines.push('  - No transparency log was consulted; key validity windows were checked against the current time');
+  if (mode.key) {
+    lines.push(`  - ${mode.keyless ? 'Key-signed ones: t' : 'T'}he signatures were verified against the specified public key`);
+    lines.push(`  - ${mode.keyless ? 'Key-signed ones: n' : 'N'}o transparency log was consulted; key validity windows were checked against the current time`);
+  }
+  if (mode.keyless) {
+    lines.push(`  - ${mode.key ? 'Keyless ones: e' : 'E'}xistence of the claims in the transparency log was verified offline`);
+    lines.push('  - The code-signing certificate was verified using trusted certificate authority certificates');
+  }
   out.info(lines.join('\n'));
 }
 
@@ -44,30 +114,38 @@ export async function runVerify(image: string, opts: VerifyCliOptions): Promise<
     const output = opts.output ?? 'json';
     if (output !== 'json' && output !== 'text') throw new UsageError('INVALID_ARGUMENT', `--output must be json or text, not ${JSON.stringify(output)}`);
     const annotations = parseAnnotationFlags(opts.annotations);
-    const keys = await loadTrustedKeys(opts.key);
+    const { keys, keyless } = await loadVerifiers(opts);
     if (!image.startsWith('oci-dir:')) client = signRegistry(opts, out);
     let res: VerifyImageResult;
     try {
-      res = await verifyImage({ image, keys, annotations, ...(client ? { registry: client } : {}), checkReference: opts.checkReference ?? false, events: out.events });
+      res = await verifyImage({
+        image,
+        keys,
+        ...(keyless ? { keyless } : {}),
+        annotations,
+        ...(client ? { registry: client } : {}),
+        checkReference: opts.checkReference ?? false,
+        events: out.events,
+      });
     } catch (e) {
       if (!isVerificationFailure(e)) throw e;
       out.error(e);
       return VERIFICATION_FAILED;
     }
     if (!opts.quiet) {
-      printHeader(out, image, 'signatures', Object.keys(annotations).length > 0);
+      printHeader(out, image, 'signatures', Object.keys(annotations).length > 0, { key: keys.length > 0, keyless: keyless !== undefined });
       if (res.rejected.length && !opts.debug) out.info(`(${res.rejected.length} other signature(s) did not verify: ${[...new Set(res.rejected.map((r) => r.code))].join(', ')}; --debug lists them)`);
     }
     const text =
       output === 'json'
-        ? `${JSON.stringify(res.verified.map((s) => s.payload))}\n`
+        ? `${JSON.stringify(res.verified.map(payloadForOutput))}\n`
         : res.verified.map((s) => `${s.form === 'legacy' ? s.payloadBytes.toString('utf8') : JSON.stringify(s.payload)}\n`).join('');
     await out.result(text);
     out.done();
     return ExitCode.ok;
   } catch (e) {
     out.error(e);
-    return signExitCode(e);
+    return verifyExitCode(e);
   } finally {
     await client?.close();
   }
