@@ -205,6 +205,11 @@ describe('sign, verify, attest, verify-attestation, save, load commands', () => 
     assert.equal(wrong.code, 2, wrong.stderr);
     assert.match(wrong.stderr, /password/i);
     assert.ok(!wrong.stderr.includes('Zq9-not-the-password'), 'the password is not echoed');
+    // Without COSIGN_PASSWORD the key password falls back to TOLLGATE_PASSWORD, here the registry's: the error says so.
+    const fallback = await go('sign', img, { key: path.join(keys, k.key), caFile: reg.caFile }, { COSIGN_PASSWORD: undefined });
+    assert.equal(fallback.code, 2, fallback.stderr);
+    assert.match(fallback.stderr, /incorrect password.*came from TOLLGATE_PASSWORD, which also holds the registry password.*set COSIGN_PASSWORD/);
+    assert.ok(!fallback.stderr.includes(reg.password!), 'the password is not echoed');
     const ok = await go('sign', img, { key: path.join(keys, k.key), form: 'legacy', caFile: reg.caFile }, { COSIGN_PASSWORD: k.password });
     assert.equal(ok.code, 0, ok.stderr);
     const v = await go('verify', img, { key: [path.join(keys, k.pub)], caFile: reg.caFile });

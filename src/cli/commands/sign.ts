@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { UsageError, type EventSink } from '../../core/index.js';
+import { SignError, UsageError, type EventSink } from '../../core/index.js';
 import { parseReference, RegistryClient } from '../../oci/index.js';
 import { KeylessSigning, loadPrivateKey, parseAnnotationFlags, signImage, type SignatureForms, type Signer } from '../../sign/index.js';
 import { ExitCode } from '../exit-codes.js';
@@ -122,7 +122,15 @@ export async function keylessReport(method: Signer | KeylessSigning, opts: { qui
  */
 export async function loadSigner(key: string | undefined): Promise<Signer> {
   if (!key) throw new UsageError('INVALID_ARGUMENT', '--key is required (a private key file or reference)');
-  return loadPrivateKey(key, { password: () => readKeyPassword({ confirm: false }) });
+  try {
+    return await loadPrivateKey(key, { password: () => readKeyPassword({ confirm: false }) });
+  } catch (e) {
+    // TOLLGATE_PASSWORD is also the registry password variable: say where a wrong key password came from.
+    if (e instanceof SignError && e.code === 'WRONG_PASSWORD' && process.env.COSIGN_PASSWORD === undefined && process.env.TOLLGATE_PASSWORD !== undefined) {
+      throw new SignError('WRONG_PASSWORD', `${e.message} (the password came from TOLLGATE_PASSWORD${process.env.TOLLGATE_USERNAME !== undefined ? ', which also holds the registry password here' : ''}; set COSIGN_PASSWORD for the key)`, { cause: e });
+    }
+    throw e;
+  }
 }
 
 /** Problems with the key or predicate the user gave are usage errors (2); the rest as exitCodeFor says. */
