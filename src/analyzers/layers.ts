@@ -67,7 +67,11 @@ export class LayerCollector {
         this.gaps.push(`${a.id}: could not analyze ${file.path}`);
         continue;
       }
-      if (fact !== undefined) (this.facts[a.id] ??= {})[file.path] = fact;
+      // A copy: parsers return slices of the file's text, and V8 keeps a whole string alive for any slice of it. Kept
+      // as they are, the facts of one layer pinned megabytes of copyright, file-list and status texts in the old
+      // generation until the merge, which made V8 run a full mark-compact every ~50 ms of a cold scan (~35 per scan of
+      // the benchmark image, docs/benchmarks.md). structuredClone copies only what the fact holds.
+      if (fact !== undefined) (this.facts[a.id] ??= {})[file.path] = structuredClone(fact);
     }
   };
 
