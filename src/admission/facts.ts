@@ -10,14 +10,34 @@ import {
   type FactRequest,
   type FactStage,
   type ImageFacts,
+  type KeylessIdentity,
   type ScanReport,
   type SignatureFact,
+  type SignerFact,
   type VerificationRequest,
   type VulnerabilityFacts,
 } from '../core/index.js';
-import { parseReference, type Credentials, type ImageReference } from '../oci/index.js';
-import { verifyAttestations, verifyImage, type SignRegistry, type TrustedKey, type VerifiedAttestation } from '../sign/index.js';
-import { referenceFacts } from '../policy/index.js';
+import { MediaType, parseManifestOrIndex, parseReference, type Credentials, type Descriptor, type ImageReference } from '../oci/index.js';
+import {
+  DirectoryTrustStore,
+  MemoryTrustStore,
+  parseTrustPolicy,
+  referrersTag,
+  TrustStoreError,
+  verifyAttestations,
+  verifyImage,
+  verifyNotation,
+  type KeylessOptions,
+  type KeylessSigner,
+  type NotationTrustStore,
+  type SignRegistry,
+  type TrustedKey,
+  type TrustPolicyDocument,
+  type TrustStoreType,
+  type VerifiedAttestation,
+  type VerifiedNotationSignature,
+} from '../sign/index.js';
+import { identityMatches, referenceFacts } from '../policy/index.js';
 import { SingleFlight, TtlLruCache } from './cache.js';
 import type { PullCredentials } from './pull-secrets.js';
 
@@ -68,6 +88,16 @@ export interface LiveFactProviderOptions {
   maxRegistries?: number;
   /** Re-matches an attested SBOM (the predicate) against the vulnerability database. */
   scanSbom?: (sbom: unknown, predicateType: string, signal: AbortSignal) => Promise<ScanReport>;
+  /**
+   * Keyless authorities without `trustRootRef`: the Sigstore trusted root they are verified against (`--trusted-root`,
+   * $TOLLGATE_TRUSTED_ROOT, or the cached public-good root) and its name in facts. Called when a keyless authority
+   * needs it; a rejection (no root) becomes a fact error. Without it such authorities are UNAVAILABLE.
+   */
+  trustedRoot?: () => Promise<{ root: KeylessOptions['trustedRoot']; id: string }>;
+  /** Named trusted roots for keyless authorities' `trustRootRef` (`--trust-root NAME=FILE`); an unknown name is a fact error. */
+  trustRoots?: ReadonlyMap<string, KeylessOptions['trustedRoot']>;
+  /** Notation trust store directory (`x509/{ca,signingAuthority,tsa}/<name>/`) the `trustStores` of notation authorities name. */
+  notationTrustStore?: string;
   now?: () => Date;
   events?: EventSink;
 }
@@ -128,6 +158,35 @@ export interface FactProviderStats {
 
 /** Predicate types an SBOM attestation is recognised by (cosign's spdxjson and cyclonedx). */
 const SBOM_PREDICATE_TYPES = ['https://cyclonedx.org/bom', 'https://spdx.dev/Document'];
+
+/** Signed referrers of one artifact type looked at per image, and the largest content read (an SBOM). */
+const MAX_REFERRERS = 20;
+const MAX_REFERRER_BYTES = 16 * 1024 * 1024;
+
+/** Group name of keyless authorities without trustRootRef (a trustRootRef is a user name and never contains NUL). */
+const DEFAULT_ROOT = '\u0000default';
+/** Any certificate identity: which identity signed is decided by the policy (signerMatches), not by the verifier. */
+const ANY_IDENTITY: KeylessOptions['identity'] = { subjectRegExp: '^.*$', issuerRegExp: '^.*$' };
+/** The in-memory trust store holding a notation authority's inline `certs` (its own trust policy names it, no other). */
+const INLINE_STORE = 'tollgate.inline-certs';
+
+/** Keyless verifiers that share a trusted root: verified once, with the identities any of them accepts. */
+interface KeylessGroup {
+  name: string;
+  identities: KeylessIdentity[];
+  options: KeylessOptions;
+}
+
+interface NotationPlan {
+  trustPolicy: TrustPolicyDocument;
+  store: NotationTrustStore;
+}
+
+interface VerificationPlan {
+  keys: TrustedKey[];
+  keyless: KeylessGroup[];
+  notation: NotationPlan[];
+}
 
 interface Resolved {
   digest: string;
@@ -456,27 +515,142 @@ export class LiveFactProvider implements FactProvider {
     }
   }
 
-  private async keysFor(verifiers: readonly VerificationRequest[], stage: FactStage, errors: FactError[]): Promise<TrustedKey[]> {
-    const keys: TrustedKey[] = [];
+  /**
+   * What the verifiers of one rule need: the public keys of key authorities, one keyless verification per trusted
+   * root (identities are matched afterwards by the policy, see keylessGroup), one Notation verification per notation
+   * authority (its own trust policy and trust stores). What cannot be had (a key, a root, a store) is a fact error.
+   */
+  private async plan(verifiers: readonly VerificationRequest[], stage: FactStage, errors: FactError[], opts: { notation: boolean }): Promise<VerificationPlan> {
+    const plan: VerificationPlan = { keys: [], keyless: [], notation: [] };
     for (const v of verifiers) {
-      if (v.type !== 'key') {
-        errors.push({ stage, code: 'UNAVAILABLE', message: `${v.type} verification is not available in the webhook yet (only key authorities are verified)` });
-        continue;
-      }
-      try {
-        if (v.key.data) {
-          keys.push({ key: createPublicKey(v.key.data), source: v.keyId });
-        } else if (v.key.secretRef && this.options.secretKeys) {
-          for (const pem of await this.options.secretKeys(v.key.secretRef)) keys.push({ key: createPublicKey(pem), source: v.keyId });
-        } else {
-          const what = v.key.kms ? `KMS key ${v.key.kms}` : `secret key ${v.keyId}`;
-          errors.push({ stage, code: 'UNAVAILABLE', message: `${what} cannot be read by the webhook` });
-        }
-      } catch (e) {
-        errors.push({ stage, code: errorCode(e) === 'ERROR' ? 'KEY_UNAVAILABLE' : errorCode(e), message: `key ${v.keyId}: ${message(e)}` });
+      if (v.type === 'key') await this.addKeys(v, stage, errors, plan.keys);
+      else if (v.type === 'keyless') await this.addKeyless(v, stage, errors, plan.keyless);
+      // A notation authority signs images and OCI artifacts, never in-toto attestations: nothing to look for.
+      else if (opts.notation) {
+        const n = await this.notationPlan(v, stage, errors);
+        if (n) plan.notation.push(n);
       }
     }
-    return keys;
+    return plan;
+  }
+
+  private async addKeys(v: Extract<VerificationRequest, { type: 'key' }>, stage: FactStage, errors: FactError[], keys: TrustedKey[]): Promise<void> {
+    try {
+      if (v.key.data) {
+        keys.push({ key: createPublicKey(v.key.data), source: v.keyId });
+      } else if (v.key.secretRef && this.options.secretKeys) {
+        for (const pem of await this.options.secretKeys(v.key.secretRef)) keys.push({ key: createPublicKey(pem), source: v.keyId });
+      } else {
+        const what = v.key.kms ? `KMS key ${v.key.kms}` : `secret key ${v.keyId}`;
+        errors.push({ stage, code: 'UNAVAILABLE', message: `${what} cannot be read by the webhook` });
+      }
+    } catch (e) {
+      errors.push({ stage, code: errorCode(e) === 'ERROR' ? 'KEY_UNAVAILABLE' : errorCode(e), message: `key ${v.keyId}: ${message(e)}` });
+    }
+  }
+
+  /**
+   * Keyless verifiers are grouped by trusted root: one verification per root accepts any certificate identity
+   * (`^.*$`, the chain, SCT and transparency-log entry still verified against the root), and the policy's
+   * signerMatches decides which authority's identities the signer is (so several identities, and several
+   * authorities, cost one verification, and a denial can say whose signature it was).
+   */
+  private async addKeyless(v: Extract<VerificationRequest, { type: 'keyless' }>, stage: FactStage, errors: FactError[], groups: KeylessGroup[]): Promise<void> {
+    const name = v.trustRootRef ?? DEFAULT_ROOT;
+    const group = groups.find((g) => g.name === name);
+    if (group) {
+      group.identities.push(...v.identities);
+      return;
+    }
+    let root: KeylessOptions['trustedRoot'];
+    let id: string;
+    if (v.trustRootRef !== undefined) {
+      const named = this.options.trustRoots?.get(v.trustRootRef);
+      if (!named) {
+        const known = [...(this.options.trustRoots?.keys() ?? [])];
+        errors.push({
+          stage,
+          code: 'TRUST_ROOT_UNKNOWN',
+          message: `keyless trustRootRef ${JSON.stringify(v.trustRootRef)} names no trusted root of the webhook (${known.length ? `it has ${known.map((k) => JSON.stringify(k)).join(', ')}` : 'it has none'}; add --trust-root ${v.trustRootRef}=FILE)`,
+        });
+        return;
+      }
+      root = named;
+      id = v.trustRootRef;
+    } else {
+      if (!this.options.trustedRoot) {
+        errors.push({ stage, code: 'UNAVAILABLE', message: 'keyless verification needs a Sigstore trusted root, and none was configured' });
+        return;
+      }
+      try {
+        ({ root, id } = await this.options.trustedRoot());
+        // A fact must not satisfy `trustRootRef: <name>` for a root other than the one configured under that name.
+        if (this.options.trustRoots?.has(id)) id = `default:${id}`;
+      } catch (e) {
+        errors.push({ stage, code: errorCode(e) === 'ERROR' ? 'TRUSTED_ROOT_MISSING' : errorCode(e), message: message(e) });
+        return;
+      }
+    }
+    groups.push({ name, identities: [...v.identities], options: { identity: ANY_IDENTITY, trustedRoot: root, trustRootId: id } });
+  }
+
+  /**
+   * One notation authority as Notation sees it: a trust policy with one statement for every repository (the
+   * authority's level, trust stores and trusted identities) and a trust store of the webhook's directory plus the
+   * authority's inline certificates. Named stores are read first, so a missing one is a fact error (fail closed)
+   * whether or not the image has signatures.
+   */
+  private async notationPlan(v: Extract<VerificationRequest, { type: 'notation' }>, stage: FactStage, errors: FactError[]): Promise<NotationPlan | undefined> {
+    let inline: MemoryTrustStore | undefined;
+    if (v.certs) {
+      try {
+        inline = new MemoryTrustStore().add('ca', INLINE_STORE, v.certs).add('signingAuthority', INLINE_STORE, v.certs);
+      } catch (e) {
+        if (!(e instanceof TrustStoreError)) throw e;
+        errors.push({ stage, code: 'TRUST_STORE_UNAVAILABLE', message: `the inline notation certificates: ${e.message}` });
+        return undefined;
+      }
+    }
+    const dir = this.options.notationTrustStore ? new DirectoryTrustStore(this.options.notationTrustStore) : undefined;
+    const store: NotationTrustStore = {
+      certificates(type: TrustStoreType, name: string) {
+        if (name === INLINE_STORE && inline) return inline.certificates(type, name);
+        if (!dir) return Promise.reject(new TrustStoreError('the webhook was started without a Notation trust store directory (--notation-trust-store DIR)'));
+        return dir.certificates(type, name);
+      },
+    };
+    for (const ref of v.trustStores) {
+      const i = ref.indexOf(':');
+      try {
+        await store.certificates(ref.slice(0, i) as TrustStoreType, ref.slice(i + 1));
+      } catch (e) {
+        if (!(e instanceof TrustStoreError)) throw e;
+        errors.push({ stage, code: 'TRUST_STORE_UNAVAILABLE', message: `notation trust store ${ref}: ${e.message}` });
+        return undefined;
+      }
+    }
+    let trustPolicy: TrustPolicyDocument;
+    try {
+      trustPolicy = parseTrustPolicy(
+        {
+          version: '1.0',
+          trustPolicies: [
+            {
+              name: 'tollgate-authority',
+              registryScopes: ['*'],
+              signatureVerification: { level: v.level },
+              trustStores: [...v.trustStores, ...(inline ? [`ca:${INLINE_STORE}`, `signingAuthority:${INLINE_STORE}`] : [])],
+              trustedIdentities: v.trustedIdentities,
+            },
+          ],
+        },
+        'of a notation authority',
+      );
+    } catch (e) {
+      errors.push({ stage, code: errorCode(e), message: message(e) });
+      return undefined;
+    }
+    return { trustPolicy, store };
   }
 
   private async verify(link: Link, ref: ImageReference, resolved: Resolved, request: FactRequest): Promise<Gathered> {
@@ -489,39 +663,22 @@ export class LiveFactProvider implements FactProvider {
       this.countRegistryError(e);
       out.errors.push({ stage, code: errorCode(e), message: `${what}: ${message(e)}` });
     };
-    const noneVerified = (e: unknown) => e instanceof SignError && ['NO_SIGNATURES', 'NO_MATCHING_SIGNATURES', 'NO_ATTESTATIONS', 'NO_MATCHING_ATTESTATIONS'].includes(e.code);
 
     if (request.signatures.length > 0) {
-      const keys = await this.keysFor(request.signatures, 'signature', out.errors);
+      const plan = await this.plan(request.signatures, 'signature', out.errors, { notation: true });
       const digests = [resolved.digest, ...(request.platformDigests ? Object.values(resolved.platformDigests ?? {}) : [])];
-      if (keys.length > 0) {
-        for (const digest of new Set(digests)) {
-          try {
-            const r = await verifyImage({ image: at(digest), keys, registry, now: this.now(), ...(this.options.events ? { events: this.options.events } : {}) });
-            for (const s of r.verified) {
-              const fact: SignatureFact = { kind: 'cosign', keyId: s.key, digest: r.digest, location: s.location, verifiedAt: verifiedAt() };
-              if (s.payload.optional && Object.keys(s.payload.optional).length > 0) fact.annotations = Object.fromEntries(Object.entries(s.payload.optional).map(([k, v]) => [k, String(v)]));
-              out.signatures.push(fact);
-            }
-          } catch (e) {
-            if (!noneVerified(e)) failure('signature', e, `signatures of ${at(digest)}`);
-          }
-        }
-      }
+      for (const digest of new Set(digests)) out.signatures.push(...(await this.signaturesOf(registry, at(digest), plan, 'signature', out)));
     }
 
     for (const want of request.attestations) {
       if (!('predicateType' in want)) {
-        out.errors.push({ stage: 'attestation', code: 'UNAVAILABLE', message: `signed referrers (artifactType ${want.artifactType}) are not verified by the webhook yet` });
+        const plan = await this.plan(want.verifiers, 'attestation', out.errors, { notation: true });
+        out.attestations.push(...(await this.signedReferrers(registry, ref, resolved.digest, want.artifactType, plan, out)));
         continue;
       }
-      const keys = await this.keysFor(want.verifiers, 'attestation', out.errors);
-      if (keys.length === 0) continue;
-      try {
-        const r = await verifyAttestations({ image: at(resolved.digest), keys, type: want.predicateType, registry, now: this.now() });
-        for (const a of r.verified) out.attestations.push(attestationFact(a, r.digest, verifiedAt()));
-      } catch (e) {
-        if (!noneVerified(e)) failure('attestation', e, `${want.predicateType} attestations of ${at(resolved.digest)}`);
+      const plan = await this.plan(want.verifiers, 'attestation', out.errors, { notation: false });
+      for (const { attestation, digest, signer } of await this.attestationsOf(registry, at(resolved.digest), want.predicateType, plan, 'attestation', out)) {
+        out.attestations.push(attestationFact(attestation, digest, signer, verifiedAt()));
       }
     }
 
@@ -538,6 +695,156 @@ export class LiveFactProvider implements FactProvider {
     return out;
   }
 
+  /**
+   * The signatures of one manifest that verify with the plan: cosign signatures by key, keylessly (one run per
+   * trusted root), Notation signatures (one run per authority). "None verified" is an empty list; anything else that
+   * stops a run (registry, trust store) is a fact error of `stage`.
+   */
+  private async signaturesOf(registry: SignRegistry, image: string, plan: VerificationPlan, stage: FactStage, out: Gathered): Promise<SignatureFact[]> {
+    const found: SignatureFact[] = [];
+    const verifiedAt = () => this.now().toISOString();
+    const events = this.options.events ? { events: this.options.events } : {};
+    const failure = (e: unknown, what: string) => {
+      this.countRegistryError(e);
+      out.errors.push({ stage, code: errorCode(e), message: `${what} of ${image}: ${message(e)}` });
+    };
+    const cosign = async (keys: readonly TrustedKey[], keyless: KeylessGroup | undefined) => {
+      try {
+        const r = await verifyImage({ image, registry, now: this.now(), ...(keys.length > 0 ? { keys } : {}), ...(keyless ? { keyless: keyless.options } : {}), ...events });
+        for (const s of r.verified) {
+          const signer = keyless ? (s.keyless ? keylessSigner(s.keyless, keyless.identities) : undefined) : { keyId: s.key! };
+          if (!signer) continue;
+          const fact: SignatureFact = { kind: 'cosign', ...signer, digest: r.digest, location: s.location, verifiedAt: verifiedAt() };
+          if (s.payload.optional && Object.keys(s.payload.optional).length > 0) fact.annotations = Object.fromEntries(Object.entries(s.payload.optional).map(([k, v]) => [k, String(v)]));
+          found.push(fact);
+        }
+      } catch (e) {
+        if (!noneVerified(e)) failure(e, 'signatures');
+      }
+    };
+    // Key and keyless signatures are verified apart: given an identity, verifyImage checks a signature that carries a
+    // certificate keylessly only, and key authorities must keep verifying such signatures by key.
+    if (plan.keys.length > 0) await cosign(plan.keys, undefined);
+    for (const g of plan.keyless) await cosign([], g);
+    for (const n of plan.notation) {
+      try {
+        const r = await verifyNotation({ image, registry, trustPolicy: n.trustPolicy, trustStore: n.store, now: this.now(), ...events });
+        for (const v of r.verified) {
+          const keyId = notationAnchor(v);
+          if (keyId === undefined) continue;
+          found.push({
+            kind: 'notation',
+            keyId,
+            subject: v.subject,
+            ...(v.signedAt ? { signedAt: v.signedAt } : {}),
+            digest: r.digest,
+            location: v.location,
+            ...(v.annotations && Object.keys(v.annotations).length > 0 ? { annotations: v.annotations } : {}),
+            verifiedAt: verifiedAt(),
+          });
+        }
+        for (const x of r.rejected) this.options.events?.({ type: 'debug', message: `notation signature of ${image} rejected ${x.code}: ${x.message}` });
+      } catch (e) {
+        failure(e, 'notation signatures');
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Signed OCI referrers of `digest` with this artifactType (Notation-signed SBOMs and scan reports, attached with
+   * `notation`/ORAS): each referrer manifest that names the image as its subject and is itself signed (Notation, or
+   * cosign by key or keylessly) contributes its content (the first layer, JSON) as the predicate, once per verified
+   * signer. The signature covers the referrer manifest, hence its subject and the content's digest.
+   */
+  private async signedReferrers(registry: SignRegistry, ref: ImageReference, digest: string, artifactType: string, plan: VerificationPlan, out: Gathered): Promise<AttestationFact[]> {
+    const facts: AttestationFact[] = [];
+    if (plan.keys.length === 0 && plan.keyless.length === 0 && plan.notation.length === 0) return facts;
+    const where = `${ref.registry}/${ref.repository}`;
+    let referrers: Descriptor[];
+    try {
+      referrers = (await this.referrersOf(registry, ref, digest)).filter((d) => d.artifactType === artifactType).slice(0, MAX_REFERRERS);
+    } catch (e) {
+      this.countRegistryError(e);
+      out.errors.push({ stage: 'attestation', code: errorCode(e), message: `referrers of ${where}@${digest}: ${message(e)}` });
+      return facts;
+    }
+    for (const d of referrers) {
+      const signers = await this.signaturesOf(registry, `${where}@${d.digest}`, plan, 'attestation', out);
+      if (signers.length === 0) continue;
+      let predicate: unknown;
+      try {
+        const m = await registry.getManifest(ref, d.digest);
+        const json = JSON.parse(m.bytes.toString('utf8')) as { subject?: { digest?: unknown } };
+        if (json.subject?.digest !== digest) {
+          this.options.events?.({ type: 'debug', message: `referrer ${d.digest} is listed for ${digest} but its subject is ${String(json.subject?.digest)}: ignored` });
+          continue;
+        }
+        const parsed = parseManifestOrIndex(m.bytes, m.mediaType);
+        const layer = parsed.kind === 'manifest' ? parsed.layers[0] : undefined;
+        if (!layer) continue;
+        const content = await registry.getBlobBytes(ref, layer.digest, MAX_REFERRER_BYTES, { expectedSize: layer.size });
+        predicate = JSON.parse(content.toString('utf8'));
+      } catch (e) {
+        if (e instanceof SyntaxError) {
+          out.errors.push({ stage: 'attestation', code: 'PAYLOAD_MALFORMED', message: `the ${artifactType} referrer ${where}@${d.digest} is not JSON` });
+        } else {
+          this.countRegistryError(e);
+          out.errors.push({ stage: 'attestation', code: errorCode(e), message: `the ${artifactType} referrer ${where}@${d.digest}: ${message(e)}` });
+        }
+        continue;
+      }
+      for (const s of signers) {
+        const { kind: _kind, digest: _signed, location: _at, annotations: _ann, ...signer } = s;
+        facts.push({ artifactType, predicate, ...signer, digest });
+      }
+    }
+    return facts;
+  }
+
+  /** The referrers of `digest`: the referrers API, else the `sha256-<hex>` fallback tag (OCI distribution spec 1.1). */
+  private async referrersOf(registry: SignRegistry, ref: ImageReference, digest: string): Promise<Descriptor[]> {
+    let index = await registry.getReferrersIndex(ref, digest);
+    if (!index) {
+      const tag = referrersTag(digest);
+      if (!(await registry.headManifest(ref, tag))) return [];
+      const m = await registry.getManifest(ref, tag);
+      if (m.mediaType !== MediaType.ociIndex) return [];
+      index = m.bytes;
+    }
+    const parsed = parseManifestOrIndex(index, MediaType.ociIndex);
+    return parsed.kind === 'index' ? parsed.manifests : [];
+  }
+
+  /** Attestations of one predicate type that verify with the plan's keys or keylessly; failures other than "none verified" are fact errors. */
+  private async attestationsOf(
+    registry: SignRegistry,
+    image: string,
+    type: string,
+    plan: VerificationPlan,
+    stage: FactStage,
+    out: Gathered,
+  ): Promise<{ attestation: VerifiedAttestation; digest: string; signer: Omit<SignerFact, 'verifiedAt'> }[]> {
+    const found: { attestation: VerifiedAttestation; digest: string; signer: Omit<SignerFact, 'verifiedAt'> }[] = [];
+    const runs: { keys: readonly TrustedKey[]; keyless?: KeylessGroup }[] = [];
+    if (plan.keys.length > 0) runs.push({ keys: plan.keys });
+    for (const g of plan.keyless) runs.push({ keys: [], keyless: g });
+    for (const run of runs) {
+      try {
+        const r = await verifyAttestations({ image, type, registry, now: this.now(), ...(run.keys.length > 0 ? { keys: run.keys } : {}), ...(run.keyless ? { keyless: run.keyless.options } : {}) });
+        for (const a of r.verified) {
+          const signer = run.keyless ? (a.keyless ? keylessSigner(a.keyless, run.keyless.identities) : undefined) : { keyId: a.key! };
+          if (signer) found.push({ attestation: a, digest: r.digest, signer });
+        }
+      } catch (e) {
+        if (noneVerified(e)) continue;
+        this.countRegistryError(e);
+        out.errors.push({ stage, code: errorCode(e), message: `${type} attestations of ${image}: ${message(e)}` });
+      }
+    }
+    return found;
+  }
+
   private async scanImage(image: string, signal: AbortSignal, registry: SignRegistry, errors: FactError[]): Promise<VulnerabilityFacts | undefined> {
     if (!this.options.scanImage) {
       errors.push({ stage: 'scan', code: 'UNAVAILABLE', message: 'the webhook was started without a vulnerability database (--db)' });
@@ -552,21 +859,20 @@ export class LiveFactProvider implements FactProvider {
       out.errors.push({ stage: 'scan', code: 'UNAVAILABLE', message: 'the webhook was started without a vulnerability database (--db)' });
       return undefined;
     }
-    const keys = await this.keysFor(verifiers, 'scan', out.errors);
-    if (keys.length === 0) return undefined;
+    const errorsBefore = out.errors.length;
+    const plan = await this.plan(verifiers, 'scan', out.errors, { notation: false });
+    if (plan.keys.length === 0 && plan.keyless.length === 0) return undefined;
     for (const type of SBOM_PREDICATE_TYPES) {
-      try {
-        const r = await verifyAttestations({ image: `${ref.registry}/${ref.repository}@${digest}`, keys, type, registry, now: this.now() });
-        const a = r.verified.at(-1);
-        if (!a) continue;
-        const fact = attestationFact(a, r.digest, this.now().toISOString());
-        return { source: 'sbom-attestation', report: await this.options.scanSbom(a.statement.predicate, type, signal), signer: { keyId: fact.keyId!, verifiedAt: fact.verifiedAt } };
-      } catch (e) {
-        if (e instanceof SignError && ['NO_ATTESTATIONS', 'NO_MATCHING_ATTESTATIONS'].includes(e.code)) continue;
-        throw e;
-      }
+      const found = await this.attestationsOf(registry, `${ref.registry}/${ref.repository}@${digest}`, type, plan, 'scan', out);
+      const newest = found.at(-1);
+      if (!newest) continue;
+      return {
+        source: 'sbom-attestation',
+        report: await this.options.scanSbom(newest.attestation.statement.predicate, type, signal),
+        signer: { ...newest.signer, verifiedAt: this.now().toISOString() },
+      };
     }
-    out.errors.push({ stage: 'scan', code: 'NO_SBOM', message: 'no signed SBOM attestation (CycloneDX or SPDX) was found' });
+    if (out.errors.length === errorsBefore) out.errors.push({ stage: 'scan', code: 'NO_SBOM', message: 'no signed SBOM attestation (CycloneDX or SPDX) was found' });
     return undefined;
   }
 }
@@ -580,13 +886,39 @@ function combineFailures(failures: readonly { link: Link; error: FactError }[], 
   return { stage: first.stage, code: first.code, message: parts.join('; ') };
 }
 
-function attestationFact(a: VerifiedAttestation, digest: string, verifiedAt: string): AttestationFact {
+function attestationFact(a: VerifiedAttestation, digest: string, signer: Omit<SignerFact, 'verifiedAt'>, verifiedAt: string): AttestationFact {
   return {
     predicateType: a.statement.predicateType,
     predicate: a.statement.predicate,
     statementSubject: a.statement.subject,
-    keyId: a.key,
+    ...signer,
     digest,
     verifiedAt,
   };
+}
+
+/** Signatures that verified but carry nothing any key or identity vouches for (SignError codes). */
+function noneVerified(e: unknown): boolean {
+  return e instanceof SignError && ['NO_SIGNATURES', 'NO_MATCHING_SIGNATURES', 'NO_ATTESTATIONS', 'NO_MATCHING_ATTESTATIONS'].includes(e.code);
+}
+
+/**
+ * A keyless signer as a SignerFact: no keyId (signerMatches tells keyless facts by that), the certificate's OIDC
+ * issuer, its trust root, and as subject the first SAN one of the requested identities accepts (a Fulcio
+ * certificate normally has exactly one), else the first.
+ */
+function keylessSigner(k: KeylessSigner, identities: readonly KeylessIdentity[]): Omit<SignerFact, 'verifiedAt'> {
+  const subject = k.sans.find((san) => identities.some((id) => identityMatches(id, san, k.issuer))) ?? k.subject;
+  return { subject, issuer: k.issuer, trustRoot: k.trustRoot, signedAt: k.signedAt };
+}
+
+/**
+ * How a Notation signature fact names its trust anchor (NotationAuthority.anchorIds): `notation:<type>:<store>` for a
+ * store of the trust store directory, the certificate's `sha256:<hex>` for an inline certificate. A signature whose
+ * authenticity was only logged (level audit) has no anchor and vouches for no authority.
+ */
+function notationAnchor(v: VerifiedNotationSignature): string | undefined {
+  if (!v.anchorId) return undefined;
+  if (v.anchorId === `notation:ca:${INLINE_STORE}` || v.anchorId === `notation:signingAuthority:${INLINE_STORE}`) return v.anchorCertificate;
+  return v.anchorId;
 }

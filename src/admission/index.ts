@@ -37,3 +37,4 @@ export {
   type PodPullCredentials,
   type ParsedPullSecret,
 } from './pull-secrets.js';
+export { loadVerificationTrust, type VerificationTrust, type VerificationTrustOptions } from './trust-config.js';

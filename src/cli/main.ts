@@ -136,7 +136,11 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .option('--password <password>', 'registry password or token (env TOLLGATE_PASSWORD; prefer the env var)')
     .option('--docker-config <dir>', 'docker config directory for registry credentials (default $DOCKER_CONFIG or ~/.docker)')
     .option('--insecure', 'allow plain HTTP and unverified TLS for non-loopback registries')
-    .option('--ca-file <file>', 'PEM bundle of extra CAs trusted for registries (env SSL_CERT_FILE)');
+    .option('--ca-file <file>', 'PEM bundle of extra CAs trusted for registries (env SSL_CERT_FILE)')
+    .option('--trusted-root <file>', 'keyless authorities: Sigstore trusted_root.json (default $TOLLGATE_TRUSTED_ROOT, else the cached public-good root)')
+    .option('--trust-root <name=file>', 'keyless authorities with trustRootRef NAME: their trusted_root.json (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--notation-trust-store <dir>', 'notation authorities: the trust store folder holding x509/{ca,signingAuthority,tsa}/<name>/')
+    .option('--cache-dir <dir>', 'where the public-good trusted_root.json is cached (sigstore/trusted_root.json; default $XDG_CACHE_HOME/tollgate)');
   policyTest.action(async (manifests: string[], opts: Record<string, unknown>) => {
     const { runPolicyTest } = await import('./commands/policy.js');
     onExit(await runPolicyTest(manifests, { ...program.opts(), ...opts } as unknown as Parameters<typeof runPolicyTest>[1]));
@@ -148,7 +152,9 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .summary('serve /validate and /mutate for kube-apiserver over HTTPS')
     .description(
       'Run the admission webhook (docs/admission.md): AdmissionReviews on /validate and /mutate (digest pinning),\n' +
-        '/healthz, /readyz, /metrics. Certificate and policy files are re-read when they change. SIGTERM stops gracefully.',
+        '/healthz, /readyz, /metrics. Certificate and policy files are re-read when they change. SIGTERM stops gracefully.\n' +
+        'Key, keyless (offline, against --trusted-root / --trust-root NAME=FILE) and Notation (--notation-trust-store)\n' +
+        'authorities are verified.',
     )
     .requiredOption('--policy <file|dir>', 'ClusterImagePolicy file, or folder of *.yaml (a mounted ConfigMap)')
     .requiredOption('--tls-cert <file>', 'serving certificate (PEM)')
@@ -173,6 +179,10 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .option('--password <password>', 'registry password or token (env TOLLGATE_PASSWORD; prefer the env var)')
     .option('--insecure', 'allow plain HTTP and unverified TLS for non-loopback registries')
     .option('--ca-file <file>', 'PEM bundle of extra CAs trusted for registries (env SSL_CERT_FILE)')
+    .option('--trusted-root <file>', 'keyless authorities: Sigstore trusted_root.json (Fulcio CAs, CT logs, Rekor keys; default $TOLLGATE_TRUSTED_ROOT, else the cached public-good root)')
+    .option('--trust-root <name=file>', 'keyless authorities with trustRootRef NAME: their trusted_root.json (repeatable); an unknown trustRootRef denies', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--notation-trust-store <dir>', "notation authorities: the trust store folder holding x509/{ca,signingAuthority,tsa}/<name>/ (the authorities' trustStores)")
+    .option('--cache-dir <dir>', 'where the public-good trusted_root.json is cached (sigstore/trusted_root.json; default $XDG_CACHE_HOME/tollgate)')
     .action(async (opts: Record<string, unknown>) => {
       const { runWebhookServe } = await import('./commands/webhook.js');
       onExit(await runWebhookServe({ ...program.opts(), ...opts } as unknown as Parameters<typeof runWebhookServe>[0]));

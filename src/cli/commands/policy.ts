@@ -147,6 +147,11 @@ export interface PolicyTestCliOptions extends PolicyCliOptions, RegistryCliOptio
   offline?: boolean;
   unmatched?: string;
   namespace?: string;
+  /** Keyless authorities: the default Sigstore trusted root, `NAME=FILE` roots for trustRootRef; notation: the trust store folder. */
+  trustedRoot?: string;
+  trustRoot?: string[];
+  notationTrustStore?: string;
+  cacheDir?: string;
 }
 
 export async function runPolicyTest(manifests: string[], opts: PolicyTestCliOptions, deps: PolicyCliDeps = {}): Promise<number> {
@@ -208,11 +213,18 @@ export async function runPolicyTest(manifests: string[], opts: PolicyTestCliOpti
 /**
  * The webhook's live provider (src/admission), for `policy test` without --offline: digests, signatures and
  * attestations from the registries (credentials as for `scan`: --username/--password, TOLLGATE_USERNAME/PASSWORD, the
- * docker config), scans with the local vulnerability database when a policy has a vulnerability gate. Keys in
- * Kubernetes secrets (`secretRef`) cannot be read here: such authorities report the key as unavailable.
+ * docker config), scans with the local vulnerability database when a policy has a vulnerability gate, keyless and
+ * notation authorities with the same trust flags as the webhook. Keys in Kubernetes secrets (`secretRef`) cannot be
+ * read here: such authorities report the key as unavailable.
  */
 async function liveFactProvider(opts: PolicyTestCliOptions, out: Output): Promise<{ provider: FactProvider; close: () => Promise<void> }> {
-  const [{ LiveFactProvider }, { RegistryClient }, { scan }] = await Promise.all([import('../../admission/index.js'), import('../../oci/index.js'), import('../../scan/index.js')]);
+  const [{ LiveFactProvider, loadVerificationTrust }, { RegistryClient }, { scan }] = await Promise.all([import('../../admission/index.js'), import('../../oci/index.js'), import('../../scan/index.js')]);
+  const trust = await loadVerificationTrust({
+    ...(opts.trustedRoot !== undefined ? { trustedRoot: opts.trustedRoot } : {}),
+    ...(opts.trustRoot ? { trustRoots: opts.trustRoot } : {}),
+    ...(opts.notationTrustStore !== undefined ? { notationTrustStore: opts.notationTrustStore } : {}),
+    ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}),
+  });
   const username = opts.username ?? process.env.TOLLGATE_USERNAME;
   const password = opts.password ?? process.env.TOLLGATE_PASSWORD;
   if ((username === undefined) !== (password === undefined)) {
@@ -230,6 +242,7 @@ async function liveFactProvider(opts: PolicyTestCliOptions, out: Output): Promis
   const provider = new LiveFactProvider({
     registry,
     policyVersion: () => 'policy-test',
+    ...trust,
     scanImage: (image: string, signal: AbortSignal) => scan(image, { ...(db ? { db } : {}), registry: () => registry, signal, events: out.events }),
     scanSbom: async (sbom: unknown) => {
       const dir = await mkdtemp(path.join(os.tmpdir(), 'tollgate-sbom-'));

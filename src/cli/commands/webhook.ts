@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError, isTollgateError } from '../../core/index.js';
-import { inClusterApi, kubernetesApi, LiveFactProvider, PullSecretResolver, type InClusterApi } from '../../admission/index.js';
+import { inClusterApi, kubernetesApi, LiveFactProvider, loadVerificationTrust, PullSecretResolver, type InClusterApi } from '../../admission/index.js';
 import { RegistryClient, type Credentials } from '../../oci/index.js';
 import { scan } from '../../scan/index.js';
 import type { SignRegistry } from '../../sign/index.js';
@@ -31,6 +31,13 @@ export interface WebhookServeCliOptions extends RegistryCliOptions {
   pullSecrets?: boolean;
   pullSecretTtl?: string;
   db?: string;
+  /** Keyless: the default Sigstore trusted root (else $TOLLGATE_TRUSTED_ROOT, else the cached public-good root). */
+  trustedRoot?: string;
+  /** Keyless: `NAME=FILE` trusted roots for `trustRootRef: NAME`. */
+  trustRoot?: string[];
+  /** Notation: the trust store folder (x509/{ca,signingAuthority,tsa}/<name>/). */
+  notationTrustStore?: string;
+  cacheDir?: string;
   quiet?: boolean;
   debug?: boolean;
 }
@@ -76,6 +83,12 @@ export async function runWebhookServe(opts: WebhookServeCliOptions): Promise<num
     if ((username === undefined) !== (password === undefined)) throw new UsageError('INVALID_ARGUMENT', 'give both --username and --password, or neither');
     const caFile = opts.caFile ?? process.env.SSL_CERT_FILE;
     const pullSecretTtlMs = durationMs(opts.pullSecretTtl, '--pull-secret-ttl', 60_000);
+    const trust = await loadVerificationTrust({
+      ...(opts.trustedRoot !== undefined ? { trustedRoot: opts.trustedRoot } : {}),
+      ...(opts.trustRoot ? { trustRoots: opts.trustRoot } : {}),
+      ...(opts.notationTrustStore !== undefined ? { notationTrustStore: opts.notationTrustStore } : {}),
+      ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}),
+    });
     // Registry calls must fit in the webhook's deadline: short per-request timeout, two quick retries.
     const transport = {
       ...(opts.insecure ? { insecure: true } : {}),
@@ -122,6 +135,7 @@ export async function runWebhookServe(opts: WebhookServeCliOptions): Promise<num
       negativeTtlMs: durationMs(opts.negativeCacheTtl, '--negative-cache-ttl', 10_000),
       tagTtlMs: durationMs(opts.tagCacheTtl, '--tag-cache-ttl', 30_000),
       maxEntries: positiveInt(opts.cacheSize, '--cache-size', 10_000) || 1,
+      ...trust,
       ...(db
         ? {
             // The image is read with the client that reached it (a pull secret's, or the webhook's own).
