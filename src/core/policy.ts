@@ -244,8 +244,12 @@ export type FactStage = 'resolve' | 'signature' | 'attestation' | 'scan';
 /**
  * A fact that could not be gathered. Codes are the callers' (a RegistryErrorCode, 'TIMEOUT', …) except:
  * `OFFLINE` (deliberately not gathered, `policy test --offline`): always a failure, never subject to failurePolicy;
+ * the configuration errors of CONFIGURATION_FACT_ERRORS: likewise (a policy naming a trust root or trust store the
+ * verifier does not have is wrong until someone fixes it, not a passing outage that failurePolicy Ignore is for);
  * `MISSING` (the caller gathered nothing for the image).
  */
+export const CONFIGURATION_FACT_ERRORS: ReadonlySet<string> = new Set(['TRUST_ROOT_UNKNOWN', 'TRUSTED_ROOT_MISSING', 'TRUST_STORE_UNAVAILABLE', 'INVALID_CONFIG']);
+
 export interface FactError {
   stage: FactStage;
   code: string;

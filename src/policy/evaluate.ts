@@ -20,6 +20,7 @@ import type {
   Severity,
   VulnerabilityRule,
 } from '../core/index.js';
+import { CONFIGURATION_FACT_ERRORS } from '../core/index.js';
 import { formatDuration } from './duration.js';
 import { imageGlobMatches } from './glob.js';
 import { isJsonPath, parseJsonPath, selectJsonPath } from './json-path.js';
@@ -96,6 +97,7 @@ function failOrProblem(p: ImagePolicy, rule: string, facts: ImageFacts | undefin
   const problem = factProblem(facts, stages);
   if (!problem) return { rule, result: 'fail', message };
   if (problem.code === 'OFFLINE') return { rule, result: 'fail', message: 'not verified (offline)' };
+  if (CONFIGURATION_FACT_ERRORS.has(problem.code)) return { rule, result: 'fail', message: `could not be checked: ${problem.message} (a configuration error: failurePolicy does not apply)` };
   if (p.failurePolicy === 'Ignore') return { rule, result: 'skip', message: `could not be checked (${problem.message}); admitted by failurePolicy Ignore` };
   return { rule, result: 'fail', message: `could not be checked: ${problem.message}` };
 }

@@ -566,6 +566,12 @@ describe('facts that could not be gathered: failurePolicy', () => {
     assert.equal(d.allowed, false);
     assert.equal(resultOf(d, 'signatures')?.message, 'not verified (offline)');
   });
+  test('a configuration error (a trust root the verifier does not have): never subject to failurePolicy', () => {
+    const misconfigured = facts('a/b:1', { errors: [{ stage: 'signature', code: 'TRUST_ROOT_UNKNOWN', message: 'no trusted root named "corp"' }] });
+    const d = decide([policy('c', ...spec, '  failurePolicy: Ignore')], ['a/b:1'], [misconfigured]);
+    assert.equal(d.allowed, false);
+    assert.match(resultOf(d, 'signatures')!.message, /no trusted root named "corp".*configuration error/);
+  });
   test('no facts at all for an image that needs them', () => {
     assert.equal(resultOf(decide([policy('m', ...spec)], ['a/b:1'], []), 'signatures')?.message, 'could not be checked: no facts were gathered for this image');
   });
