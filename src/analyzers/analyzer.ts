@@ -3,8 +3,8 @@ import type { FileEntry, OperatingSystem, Package } from '../core/index.js';
 /**
  * An analyzer reads some files of an image and turns them into facts (DESIGN.md §3.1–3.4).
  *
- * The pipeline is in two phases so that per-layer work can be cached (key: layer diffID + every analyzer's
- * id@version):
+ * The pipeline is in two phases so that per-layer work can be cached (key: the layer's verified blob digest, or its
+ * diffID, + every analyzer's id@version):
  *   1. `analyze` runs on each matching file of each layer, once, while the layer is streamed. It must be a pure
  *      function of the file (bytes → JSON-serialisable fact) because its result is cached per layer.
  *   2. `merge` runs once per scan over the facts of the final filesystem view (after whiteouts, later layers

@@ -63,7 +63,7 @@ export interface ImageSource {
   readonly layers: readonly LayerDescriptor[];
   /**
    * Stream one layer as an uncompressed tar. The stream errors (ImageError DIGEST_MISMATCH etc.) if the bytes do
-   * not match the descriptor's digest or diffID; consumers must treat the layer as unread in that case.
+   * not match the descriptor's digest (or, for a layer without one, its diffID); consumers must treat the layer as unread in that case.
    * A `dir:` source has no tar: its single layer is walked with `walkRoot` instead.
    */
   openLayer(index: number, signal?: AbortSignal): Promise<NodeJS.ReadableStream>;

@@ -24,7 +24,7 @@ export function layerLabel(layer: LayerDescriptor): string {
 
 /**
  * Reads one layer from its stored bytes: verifies the blob (unless the stream already does), decompresses,
- * verifies the diffID, walks the tar once and runs the analyzers. The same code runs in a worker thread
+ * verifies the diffID where there is no blob digest, walks the tar once and runs the analyzers. The same code runs in a worker thread
  * (layer-worker.ts) and, for sources or analyzer sets a worker cannot take, on the calling thread.
  */
 export async function readLayerFacts(
