@@ -1,15 +1,15 @@
 import { stat } from 'node:fs/promises';
-import { SignError, UsageError } from '../core/index.js';
+import { SignError, UsageError, type EventSink } from '../core/index.js';
 import { loadTrustedRoot, readTrustedRoot, TRUSTED_ROOT_ENV, type KeylessOptions } from '../sign/index.js';
 import type { LiveFactProviderOptions } from './facts.js';
 
 /**
  * The trust material of keyless and Notation authorities, from the webhook's (or `policy test`'s) flags:
- * `--trusted-root FILE` (default $TOLLGATE_TRUSTED_ROOT, else the public-good root cached by `tollgate`), repeatable
- * `--trust-root NAME=FILE` for `trustRootRef: NAME`, and `--notation-trust-store DIR`. Files given explicitly are read
- * now, so a typo stops the webhook at start (exit 2) instead of denying every keyless image later; the cached
- * public-good root is looked for when a keyless authority first needs it (a webhook without keyless policies needs
- * none), and its absence is then a fact error naming the flag.
+ * `--trusted-root FILE` (default $TOLLGATE_TRUSTED_ROOT, else the public-good root cached by `tollgate trusted-root
+ * update`, else @sigstore/tuf's embedded seed of it), repeatable `--trust-root NAME=FILE` for `trustRootRef: NAME`,
+ * and `--notation-trust-store DIR`. Files given explicitly are read now, so a typo stops the webhook at start (exit 2)
+ * instead of denying every keyless image later; the default root is looked for when a keyless authority first needs
+ * it (a webhook without keyless policies needs none); a cached root that cannot be read is then a fact error.
  */
 export interface VerificationTrustOptions {
   trustedRoot?: string;
@@ -19,6 +19,8 @@ export interface VerificationTrustOptions {
   /** Where the public-good root is cached (default: Tollgate's cache directory). */
   cacheDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** Told which default root keyless authorities use, when they first need it (a warning for the embedded seed). */
+  events?: EventSink;
 }
 
 export type VerificationTrust = Pick<LiveFactProviderOptions, 'trustedRoot' | 'trustRoots' | 'notationTrustStore'>;
@@ -41,12 +43,14 @@ export async function loadVerificationTrust(opts: VerificationTrustOptions): Pro
     const loaded = await asUsage(opts.trustedRoot !== undefined ? '--trusted-root' : TRUSTED_ROOT_ENV, loadTrustedRoot({ file: explicit, env }));
     trustedRoot = () => Promise.resolve({ root: loaded.root, id: loaded.id });
   } else {
-    // Only a successful read is kept: a root cached later (`tollgate` fetches none itself) is found on the next need.
+    // Only a successful read is kept. Without a cached root, loadTrustedRoot falls back to @sigstore/tuf's embedded
+    // seed of the public-good root (offline; cached if the cache is writable): say once which root is used.
     let cached: { root: KeylessOptions['trustedRoot']; id: string } | undefined;
     trustedRoot = async () => {
       if (!cached) {
         const loaded = await loadTrustedRoot({ env, ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) });
         cached = { root: loaded.root, id: loaded.id };
+        opts.events?.(loaded.notice ? { type: 'warning', code: 'TRUSTED_ROOT_SEED', message: loaded.notice } : { type: 'debug', message: `keyless authorities use the Sigstore trusted root ${loaded.description}` });
       }
       return cached;
     };

@@ -450,7 +450,8 @@ export function buildProgram(onExit: (code: number) => void): Command {
         "must be a subject of its in-toto statement. Keyless bundles need the signer's identity and OIDC issuer " +
         '(exact values, or Go RE2 regular expressions which, as in cosign, are NOT anchored: write ^…$); key-signed ' +
         'bundles need --key. The trusted root is --trusted-root FILE, else the public-good trusted_root.json cached at ' +
-        '$XDG_CACHE_HOME/tollgate/sigstore/trusted_root.json.\n\n' +
+        '$XDG_CACHE_HOME/tollgate/sigstore/trusted_root.json (`tollgate trusted-root update`), else the one embedded in ' +
+        '@sigstore/tuf (with a note on stderr).\n\n' +
         'Exit codes: 0 verified, 1 not verified (the reason and its code on stderr), 2 usage error, ' +
         '3 unusable input (unreadable or malformed bundle, trusted root or key).',
     )
@@ -469,6 +470,40 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .action(async (opts: Record<string, unknown>) => {
       const { runVerifyBundle } = await import('./commands/verify-bundle.js');
       onExit(await runVerifyBundle({ ...program.opts(), ...opts } as unknown as Parameters<typeof runVerifyBundle>[0]));
+    });
+
+  const trustedRoot = program.command('trusted-root').summary('fetch (through TUF) and show the Sigstore trusted root used for keyless verification');
+  trustedRoot
+    .command('update')
+    .summary('fetch the public-good trusted_root.json through TUF and cache it')
+    .description(
+      "Fetch trusted_root.json (Fulcio CAs, Rekor and CT log keys, timestamp authorities) from Sigstore's TUF " +
+        "repository with Sigstore's own TUF client (@sigstore/tuf), verifying the TUF metadata from the root embedded " +
+        'in that package, and write it atomically to <cache dir>/sigstore/trusted_root.json, the default trusted root of ' +
+        '`verify`, `verify-attestation`, `verify-bundle` and the webhook. The TUF metadata is cached under ' +
+        '<cache dir>/sigstore/tuf/. With --offline, the trusted root embedded in @sigstore/tuf is written instead (no ' +
+        'network; as old as the package).\n\n' +
+        'Exit codes: 0 written, 2 usage error, 3 network, TUF or file error (the cached root is then left as it was).',
+    )
+    .option('--mirror <url>', 'TUF repository (a mirror of the public-good one, or a private one with --tuf-root)', 'https://tuf-repo-cdn.sigstore.dev')
+    .option('--tuf-root <file>', "initial TUF root.json for --mirror (default: the public-good one embedded in @sigstore/tuf)")
+    .option('--offline', 'write the trusted root embedded in @sigstore/tuf, without network')
+    .option('--cache-dir <dir>', 'cache directory (default $XDG_CACHE_HOME/tollgate)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts: Record<string, unknown>, cmd: Command) => {
+      const { runTrustedRootUpdate } = await import('./commands/trusted-root.js');
+      // The default --mirror is shown in --help; only an explicit one conflicts with --offline.
+      const explicitMirror = cmd.getOptionValueSource('mirror') === 'cli';
+      onExit(await runTrustedRootUpdate({ ...program.opts(), ...opts, ...(explicitMirror ? {} : { mirror: undefined }) } as unknown as Parameters<typeof runTrustedRootUpdate>[0]));
+    });
+  trustedRoot
+    .command('show')
+    .summary('summarise the cached trusted root (or the embedded seed used without one)')
+    .option('--cache-dir <dir>', 'cache directory (default $XDG_CACHE_HOME/tollgate)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts: Record<string, unknown>) => {
+      const { runTrustedRootShow } = await import('./commands/trusted-root.js');
+      onExit(await runTrustedRootShow({ ...program.opts(), ...opts } as unknown as Parameters<typeof runTrustedRootShow>[0]));
     });
 
   return program;

@@ -18,7 +18,19 @@ export { verifyImage, NoMatchingSignaturesError, type VerifyImageOptions } from 
 export { verifyAttestations, type VerifyAttestationsOptions } from './verify-attestations.js';
 // Keyless (Fulcio certificate) verification of image signatures and attestations, offline against a trusted root.
 export { KeylessVerifier, type KeylessOptions, type KeylessCheck } from './keyless/verify-keyless.js';
-export { loadTrustedRoot, TRUSTED_ROOT_ENV, type LoadedTrustedRoot } from './keyless/trusted-root-source.js';
+export { loadTrustedRoot, TRUSTED_ROOT_ENV, type LoadedTrustedRoot, type LoadTrustedRootOptions } from './keyless/trusted-root-source.js';
+// The public-good trusted root through TUF (@sigstore/tuf), or from the seed that package embeds.
+export {
+  updateTrustedRoot,
+  readEmbeddedSeed,
+  summarizeTrustedRoot,
+  tufCacheDir,
+  PUBLIC_GOOD_TUF_MIRROR,
+  type UpdateTrustedRootOptions,
+  type UpdatedTrustedRoot,
+  type EmbeddedSeed,
+  type TrustedRootSummary,
+} from './keyless/tuf-trusted-root.js';
 export { legacyBundle, hasCertificate } from './keyless/legacy-bundle.js';
 export { saveImage, loadImage, type SaveImageOptions, type SaveImageResult, type LoadImageOptions, type LoadImageResult } from './save-image.js';
 export type {

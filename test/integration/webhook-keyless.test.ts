@@ -14,7 +14,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -257,11 +257,12 @@ ${extra}`;
     assert.equal(json.objects[0]!.results[0]!.message, 'verified: philipp');
     assert.match(json.objects[1]!.results[0]!.message, /is not an identity of mallory/);
 
-    // Without a trusted root (none given, none cached): the keyless rule cannot be checked, and the reason names the flag.
+    // Without a trusted root (none given, none cached): the public-good root embedded in @sigstore/tuf, cached for next time.
     const none = captureOutput();
     assert.equal(await runPolicyTest([manifest], opts, { output: none, now: new Date() }), 1);
     const noneJson = JSON.parse(none.stdout) as typeof json;
-    assert.match(noneJson.objects[0]!.results[0]!.message, /^could not be checked: .*--trusted-root/);
+    assert.equal(noneJson.objects[0]!.results[0]!.message, 'verified: philipp');
+    assert.ok(existsSync(path.join(opts.cacheDir, 'sigstore', 'trusted_root.json')));
   });
 
   test('a --trust-root that is not NAME=FILE, or a file that is no trusted root, stops the webhook at start (exit 2)', async () => {

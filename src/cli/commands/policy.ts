@@ -224,6 +224,7 @@ async function liveFactProvider(opts: PolicyTestCliOptions, out: Output): Promis
     ...(opts.trustRoot ? { trustRoots: opts.trustRoot } : {}),
     ...(opts.notationTrustStore !== undefined ? { notationTrustStore: opts.notationTrustStore } : {}),
     ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}),
+    events: out.events,
   });
   const username = opts.username ?? process.env.TOLLGATE_USERNAME;
   const password = opts.password ?? process.env.TOLLGATE_PASSWORD;

@@ -27,7 +27,7 @@ export async function runVerifyAttestation(image: string, opts: VerifyAttestatio
     const output = opts.output ?? 'text';
     if (output !== 'json' && output !== 'text') throw new UsageError('INVALID_ARGUMENT', `--output must be text or json, not ${JSON.stringify(output)}`);
     const annotations = parseAnnotationFlags(opts.annotations);
-    const { keys, keyless } = await loadVerifiers(opts);
+    const { keys, keyless } = await loadVerifiers(opts, { info: (t) => out.info(t), quiet: opts.quiet === true });
     if (!image.startsWith('oci-dir:')) client = signRegistry(opts, out);
     let res: VerifyAttestationsResult;
     try {

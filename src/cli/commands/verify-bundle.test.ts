@@ -26,7 +26,7 @@ before(async () => {
 after(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
-// An empty cache: nothing cached, so the default trusted root is missing unless --trusted-root is given.
+// An empty cache: nothing cached, so without --trusted-root the root embedded in @sigstore/tuf is used (and cached).
 const env = () => ({ XDG_CACHE_HOME: path.join(tmp, 'cache') });
 const cli = (args: string[]) => runCli(['verify-bundle', ...args], { env: env() });
 
@@ -47,6 +47,13 @@ describe('tollgate verify-bundle', () => {
     assert.ok(r.stdout.includes(IDENTITY));
     assert.ok(r.stdout.includes(`OIDC issuer ${ISSUER}`));
     assert.ok(r.stdout.includes(A_SHA256));
+  });
+
+  test('no --trusted-root and nothing cached: the public-good root embedded in @sigstore/tuf, named on stderr, exit 0', async () => {
+    const r = await cli(['--bundle', bundle('happy-path-v0.3'), '--artifact', A_TXT, ...keyless]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Verified OK\n/);
+    assert.match(r.stderr, /embedded seed of @sigstore\/tuf .*tollgate trusted-root update/);
   });
 
   test('digest only, JSON output', async () => {
@@ -95,7 +102,6 @@ describe('tollgate verify-bundle', () => {
     ['a truncated bundle', ['--bundle', bundle('bundle-malformed-json_fail'), '--artifact', A_TXT, '--trusted-root', PUBLIC_GOOD, ...keyless], /bundle-malformed-json_fail\/bundle\.sigstore\.json: not JSON/],
     ['an unknown bundle version', ['--bundle', bundle('bundle-unknown-version_fail'), '--artifact', A_TXT, '--trusted-root', PUBLIC_GOOD, ...keyless], /unsupported bundle media type/],
     ['a trusted root without a validity start', ['--bundle', bundle('trust-root-tlog-missing-validity-start_fail'), '--artifact', A_TXT, '--trusted-root', path.join(cases, 'trust-root-tlog-missing-validity-start_fail', 'trusted_root.json'), ...keyless], /validFor has no valid start/],
-    ['no trusted root cached', ['--bundle', bundle('happy-path-v0.3'), '--artifact', A_TXT, ...keyless], /no Sigstore trusted root: pass --trusted-root FILE/],
     ['a key file that is not a key', ['--bundle', bundle('managed-key-wrong-key_fail'), '--artifact', A_TXT, '--trusted-root', PUBLIC_GOOD, '--key', path.join(cases, 'managed-key-wrong-key_fail', 'key.pub')], /key\.pub/],
   ] as const) {
     test(`unusable input: ${what} → exit 3`, async () => {

@@ -1,4 +1,4 @@
-import { verifyBundleFiles, type BundleVerification } from '../../sign/index.js';
+import { loadTrustedRoot, verifyBundleFiles, type BundleVerification } from '../../sign/index.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { createOutput } from '../output.js';
 
@@ -34,6 +34,13 @@ export async function runVerifyBundle(opts: VerifyBundleCliOptions): Promise<num
       ...(opts.digest !== undefined ? { digest: opts.digest } : {}),
       ...(opts.trustedRoot !== undefined ? { trustedRootFile: opts.trustedRoot } : {}),
       ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}),
+      // The cached public-good root, else @sigstore/tuf's embedded seed (one line on stderr says so).
+      // $TOLLGATE_TRUSTED_ROOT is not read here, as before: verify-bundle takes --trusted-root only.
+      defaultTrustedRoot: async () => {
+        const loaded = await loadTrustedRoot({ env: {}, ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}) });
+        if (loaded.notice && !opts.quiet) out.info(`note: ${loaded.notice}`);
+        return loaded.root;
+      },
       identity: {
         ...(opts.certificateIdentity !== undefined ? { subject: opts.certificateIdentity } : {}),
         ...(opts.certificateIdentityRegexp !== undefined ? { subjectRegExp: opts.certificateIdentityRegexp } : {}),

@@ -56,15 +56,21 @@ export function identityFromFlags(opts: KeylessCliOptions): IdentityPolicy | und
 
 /**
  * What to verify against: the --key keys and/or, with the identity flags, keyless signatures against the trusted
- * root (--trusted-root, $TOLLGATE_TRUSTED_ROOT, or the cached public-good root). One of the two is required.
+ * root (--trusted-root, $TOLLGATE_TRUSTED_ROOT, the cached public-good root, else @sigstore/tuf's embedded seed of
+ * it). One of the two is required.
  */
-export async function loadVerifiers(opts: KeylessCliOptions & { key?: string[] }): Promise<{ keys: TrustedKey[]; keyless?: KeylessOptions }> {
+export async function loadVerifiers(
+  opts: KeylessCliOptions & { key?: string[] },
+  out?: Pick<Output, 'info'> & { quiet?: boolean },
+): Promise<{ keys: TrustedKey[]; keyless?: KeylessOptions }> {
   const identity = identityFromFlags(opts);
   if (!identity) return { keys: await loadTrustedKeys(opts.key) };
   const root = await loadTrustedRoot({
     ...(opts.trustedRoot !== undefined ? { file: opts.trustedRoot } : {}),
     ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}),
   });
+  // The default root may be @sigstore/tuf's embedded seed (as old as the package): one line says which root is used.
+  if (root.notice && out && !out.quiet) out.info(`note: ${root.notice}`);
   const keys = opts.key?.length ? await loadPublicKeys(opts.key) : [];
   return { keys, keyless: { identity, trustedRoot: root.root, trustRootId: root.id } };
 }
@@ -114,7 +120,7 @@ export async function runVerify(image: string, opts: VerifyCliOptions): Promise<
     const output = opts.output ?? 'json';
     if (output !== 'json' && output !== 'text') throw new UsageError('INVALID_ARGUMENT', `--output must be json or text, not ${JSON.stringify(output)}`);
     const annotations = parseAnnotationFlags(opts.annotations);
-    const { keys, keyless } = await loadVerifiers(opts);
+    const { keys, keyless } = await loadVerifiers(opts, { info: (t) => out.info(t), quiet: opts.quiet === true });
     if (!image.startsWith('oci-dir:')) client = signRegistry(opts, out);
     let res: VerifyImageResult;
     try {

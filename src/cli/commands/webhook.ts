@@ -88,6 +88,7 @@ export async function runWebhookServe(opts: WebhookServeCliOptions): Promise<num
       ...(opts.trustRoot ? { trustRoots: opts.trustRoot } : {}),
       ...(opts.notationTrustStore !== undefined ? { notationTrustStore: opts.notationTrustStore } : {}),
       ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}),
+      events: out.events,
     });
     // Registry calls must fit in the webhook's deadline: short per-request timeout, two quick retries.
     const transport = {

@@ -25,7 +25,8 @@ export async function readTrustedRoot(file?: string, cacheDir?: string): Promise
       throw new SignError(
         'TRUSTED_ROOT_MISSING',
         `no Sigstore trusted root: pass --trusted-root FILE (a trusted_root.json, e.g. the public-good one from ` +
-          `the Sigstore TUF repository or \`cosign trusted-root create\`), or cache the public-good root at ${target}`,
+          `the Sigstore TUF repository or \`cosign trusted-root create\`), or cache the public-good root at ${target} ` +
+          '(`tollgate trusted-root update`)',
         { cause: e },
       );
     }

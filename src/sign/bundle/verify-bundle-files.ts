@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { UsageError, type EventSink } from '../../core/index.js';
 import { loadPublicKeys } from '../keys/index.js';
 import { parseArtifactDigest, type ArtifactRef } from './artifact.js';
@@ -15,6 +16,11 @@ export interface VerifyBundleFilesOptions {
   digest?: string;
   /** trusted_root.json; default: the cached public-good root under the cache directory. */
   trustedRootFile?: string;
+  /**
+   * Without trustedRootFile: how to get the default root (the CLI's, which falls back to @sigstore/tuf's embedded
+   * seed); default: the cached file only. Called after the inputs are checked.
+   */
+  defaultTrustedRoot?: () => Promise<TrustedRoot>;
   cacheDir?: string;
   /** Keyless: --certificate-identity[-regexp], --certificate-oidc-issuer[-regexp]. */
   identity?: IdentityPolicy;
@@ -52,7 +58,8 @@ export async function verifyBundleFiles(opts: VerifyBundleFilesOptions): Promise
   const artifact: ArtifactRef =
     opts.digest !== undefined ? parseArtifactDigest(opts.digest) : { kind: 'bytes', bytes: await readInput(opts.artifactFile!, '--artifact') };
   const bundle = await readInput(opts.bundleFile, '--bundle');
-  const trustedRoot = await readTrustedRoot(opts.trustedRootFile, opts.cacheDir);
+  const trustedRoot =
+    opts.trustedRootFile === undefined && opts.defaultTrustedRoot ? await opts.defaultTrustedRoot() : await readTrustedRoot(opts.trustedRootFile, opts.cacheDir);
   const keys = keyRefs.length > 0 ? await loadPublicKeys(keyRefs) : undefined;
   return verifyBundle({
     bundle,
