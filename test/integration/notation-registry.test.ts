@@ -14,7 +14,7 @@
  * specification, not through the code under test.
  */
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -22,7 +22,6 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import forge from 'node-forge';
 import { parse as parseYaml } from 'yaml';
 import { SignError, UsageError } from '../../src/core/index.js';
 import { parseReference, RegistryClient } from '../../src/oci/index.js';
@@ -30,6 +29,7 @@ import { MemoryTrustStore, parseTrustPolicy, signNotation, TrustStoreError, veri
 import { saveImage } from '../../src/sign/index.js';
 import { buildImage, buildLayer, makeTar, type BuiltImage } from '../support/image-builder.js';
 import { shared } from '../support/paths.js';
+import { makeNotationPki } from '../support/notation-pki.js';
 import { pushImage } from '../support/push.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
@@ -180,48 +180,6 @@ function verifyNotationPolicyOnly(stores: string[]) {
 
 // ------------------------------------------------------------------ PKI made here
 
-interface Pki {
-  caPem: string;
-  leafKey: KeyObject;
-  chainPem: string;
-  leafDer: Buffer;
-  caDer: Buffer;
-}
-
-function toForge(key: KeyObject): forge.pki.rsa.PrivateKey {
-  return forge.pki.privateKeyFromPem(key.export({ type: 'pkcs1', format: 'pem' }).toString());
-}
-
-/** A root CA and a code-signing leaf (RSA 2048 → PS256), per the Notary Project certificate requirements. */
-function makePki(org: string, leafCN = 'signer'): Pki {
-  const ca = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const leaf = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const now = Date.now();
-  const caCert = forge.pki.createCertificate();
-  caCert.publicKey = forge.pki.publicKeyFromPem(ca.publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  caCert.serialNumber = '01';
-  caCert.validity.notBefore = new Date(now - 3600_000);
-  caCert.validity.notAfter = new Date(now + 365 * 86400_000);
-  const caName = [{ shortName: 'C', value: 'US' }, { shortName: 'ST', value: 'WA' }, { shortName: 'O', value: org }, { shortName: 'CN', value: `${org} Root` }];
-  caCert.setSubject(caName);
-  caCert.setIssuer(caName);
-  caCert.setExtensions([{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }]);
-  caCert.sign(toForge(ca.privateKey), forge.md.sha256.create());
-  const leafCert = forge.pki.createCertificate();
-  leafCert.publicKey = forge.pki.publicKeyFromPem(leaf.publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  leafCert.serialNumber = '02';
-  leafCert.validity.notBefore = new Date(now - 3600_000);
-  leafCert.validity.notAfter = new Date(now + 30 * 86400_000);
-  leafCert.setSubject([{ shortName: 'C', value: 'US' }, { shortName: 'ST', value: 'WA' }, { shortName: 'O', value: org }, { shortName: 'CN', value: leafCN }]);
-  leafCert.setIssuer(caName);
-  leafCert.setExtensions([{ name: 'keyUsage', digitalSignature: true, critical: true }, { name: 'extKeyUsage', codeSigning: true }]);
-  leafCert.sign(toForge(ca.privateKey), forge.md.sha256.create());
-  const caPem = forge.pki.certificateToPem(caCert);
-  const leafPem = forge.pki.certificateToPem(leafCert);
-  const der = (c: forge.pki.Certificate) => Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(c)).getBytes(), 'binary');
-  return { caPem, leafKey: leaf.privateKey, chainPem: leafPem + caPem, leafDer: der(leafCert), caDer: der(caCert) };
-}
-
 async function writeTrustStore(dir: string, name: string, caPem: string): Promise<void> {
   await mkdir(path.join(dir, 'x509', 'ca', name), { recursive: true });
   await writeFile(path.join(dir, 'x509', 'ca', name, 'root.pem'), caPem);
@@ -237,8 +195,8 @@ describe('Notation sign → verify against distribution 2.8', () => {
   let repo: string;
   let app: BuiltImage;
   let other: BuiltImage;
-  const acme = makePki('Acme');
-  const evil = makePki('Evil');
+  const acme = makeNotationPki('Acme');
+  const evil = makeNotationPki('Evil');
 
   before(async () => {
     reg = await startRegistry({ auth: 'basic' });

@@ -9,13 +9,12 @@
  * artifacts pushed with ORAS.
  */
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import forge from 'node-forge';
 import { parseReference, RegistryClient } from '../../src/oci/index.js';
 import { RegistrySource } from '../../src/sign/artifact-source.js';
 import { registerReferrer } from '../../src/sign/attach.js';
@@ -23,6 +22,7 @@ import { signNotation } from '../../src/sign/index.js';
 import { makeTestCerts } from '../support/certs.js';
 import { buildImage, buildLayer, makeTar, type BuiltImage } from '../support/image-builder.js';
 import { shared } from '../support/paths.js';
+import { makeNotationPki } from '../support/notation-pki.js';
 import { pushImage } from '../support/push.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { podReview, re, startCliWebhook, type CliWebhook } from './webhook-keyless-support.js';
@@ -30,44 +30,6 @@ import { podReview, re, startCliWebhook, type CliWebhook } from './webhook-keyle
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const SBOM_FILE = shared('interop', 'attestations', 'predicates', 'bom-go-mod.cyclonedx.json');
 const SBOM_TYPE = 'application/vnd.cyclonedx+json';
-
-interface Pki {
-  caPem: string;
-  leafKey: KeyObject;
-  chainPem: string;
-}
-
-function toForge(key: KeyObject): forge.pki.rsa.PrivateKey {
-  return forge.pki.privateKeyFromPem(key.export({ type: 'pkcs1', format: 'pem' }).toString());
-}
-
-/** A root CA and a code-signing leaf (RSA 2048), per the Notary Project certificate requirements. */
-function makePki(org: string): Pki {
-  const ca = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const leaf = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const now = Date.now();
-  const caCert = forge.pki.createCertificate();
-  caCert.publicKey = forge.pki.publicKeyFromPem(ca.publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  caCert.serialNumber = '01';
-  caCert.validity.notBefore = new Date(now - 3600_000);
-  caCert.validity.notAfter = new Date(now + 365 * 86400_000);
-  const caName = [{ shortName: 'C', value: 'US' }, { shortName: 'ST', value: 'WA' }, { shortName: 'O', value: org }, { shortName: 'CN', value: `${org} Root` }];
-  caCert.setSubject(caName);
-  caCert.setIssuer(caName);
-  caCert.setExtensions([{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }]);
-  caCert.sign(toForge(ca.privateKey), forge.md.sha256.create());
-  const leafCert = forge.pki.createCertificate();
-  leafCert.publicKey = forge.pki.publicKeyFromPem(leaf.publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  leafCert.serialNumber = '02';
-  leafCert.validity.notBefore = new Date(now - 3600_000);
-  leafCert.validity.notAfter = new Date(now + 30 * 86400_000);
-  leafCert.setSubject([{ shortName: 'C', value: 'US' }, { shortName: 'ST', value: 'WA' }, { shortName: 'O', value: org }, { shortName: 'CN', value: 'release' }]);
-  leafCert.setIssuer(caName);
-  leafCert.setExtensions([{ name: 'keyUsage', digitalSignature: true, critical: true }, { name: 'extKeyUsage', codeSigning: true }]);
-  leafCert.sign(toForge(ca.privateKey), forge.md.sha256.create());
-  const caPem = forge.pki.certificateToPem(caCert);
-  return { caPem, leafKey: leaf.privateKey, chainPem: forge.pki.certificateToPem(leafCert) + caPem };
-}
 
 const indent = (text: string, n: number) =>
   text
@@ -107,8 +69,8 @@ describe('webhook: notation authorities (Notation-signed images, real registry, 
     await registerReferrer(new RegistrySource(client, ref), subject.manifestDigest, { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: manifest.length, artifactType: SBOM_TYPE });
     return `${repo}@${digest}`;
   }
-  const acme = makePki('Acme');
-  const evil = makePki('Evil');
+  const acme = makeNotationPki('Acme', 'release');
+  const evil = makeNotationPki('Evil', 'release');
 
   before(async () => {
     reg = await startRegistry({ auth: 'none' });
