@@ -1,19 +1,8 @@
-import { UsageError } from '../../core/index.js';
-import type { RegistryClient } from '../../oci/index.js';
-import { parseAnnotationFlags, verifyAttestations, type VerifyAttestationsResult } from '../../sign/index.js';
-import { ExitCode } from '../exit-codes.js';
-import { createOutput } from '../output.js';
-import type { RegistryCliOptions } from '../registry-options.js';
-import { signRegistry } from './sign.js';
-import { isVerificationFailure, loadVerifiers, printHeader, VERIFICATION_FAILED, verifyExitCode, type KeylessCliOptions } from './verify.js';
+import { verifyAttestations, type VerifyAttestationsResult } from '../../sign/index.js';
+import { runVerification, type VerifyFlags } from './verify.js';
 
-export interface VerifyAttestationCliOptions extends RegistryCliOptions, KeylessCliOptions {
-  key?: string[];
+export interface VerifyAttestationCliOptions extends VerifyFlags {
   type?: string;
-  annotations?: string[];
-  output?: string;
-  quiet?: boolean;
-  debug?: boolean;
 }
 
 /**
@@ -21,17 +10,11 @@ export interface VerifyAttestationCliOptions extends RegistryCliOptions, Keyless
  * of the decoded in-toto statements.
  */
 export async function runVerifyAttestation(image: string, opts: VerifyAttestationCliOptions): Promise<number> {
-  const out = createOutput(opts);
-  let client: RegistryClient | undefined;
-  try {
-    const output = opts.output ?? 'text';
-    if (output !== 'json' && output !== 'text') throw new UsageError('INVALID_ARGUMENT', `--output must be text or json, not ${JSON.stringify(output)}`);
-    const annotations = parseAnnotationFlags(opts.annotations);
-    const { keys, keyless } = await loadVerifiers(opts, { info: (t) => out.info(t), quiet: opts.quiet === true });
-    if (!image.startsWith('oci-dir:')) client = signRegistry(opts, out);
-    let res: VerifyAttestationsResult;
-    try {
-      res = await verifyAttestations({
+  return runVerification<VerifyAttestationsResult>(image, opts, {
+    what: 'attestations',
+    defaultOutput: 'text',
+    verify: ({ keys, keyless, annotations, client }, out) =>
+      verifyAttestations({
         image,
         keys,
         ...(keyless ? { keyless } : {}),
@@ -39,24 +22,8 @@ export async function runVerifyAttestation(image: string, opts: VerifyAttestatio
         annotations,
         ...(client ? { registry: client } : {}),
         events: out.events,
-      });
-    } catch (e) {
-      if (!isVerificationFailure(e)) throw e;
-      out.error(e);
-      return VERIFICATION_FAILED;
-    }
-    if (!opts.quiet) printHeader(out, image, 'attestations', Object.keys(annotations).length > 0, { key: keys.length > 0, keyless: keyless !== undefined });
-    const text =
-      output === 'json'
-        ? `${JSON.stringify(res.verified.map((a) => a.statement))}\n`
-        : res.verified.map((a) => `${a.envelope.toString('utf8').trimEnd()}\n`).join('');
-    await out.result(text);
-    out.done();
-    return ExitCode.ok;
-  } catch (e) {
-    out.error(e);
-    return verifyExitCode(e);
-  } finally {
-    await client?.close();
-  }
+      }),
+    render: (res, output) =>
+      output === 'json' ? `${JSON.stringify(res.verified.map((a) => a.statement))}\n` : res.verified.map((a) => `${a.envelope.toString('utf8').trimEnd()}\n`).join(''),
+  });
 }

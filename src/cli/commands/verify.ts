@@ -26,13 +26,17 @@ export interface KeylessCliOptions {
   cacheDir?: string;
 }
 
-export interface VerifyCliOptions extends RegistryCliOptions, KeylessCliOptions {
+/** The flags `verify` and `verify-attestation` share. */
+export interface VerifyFlags extends RegistryCliOptions, KeylessCliOptions {
   key?: string[];
   annotations?: string[];
   output?: string;
-  checkReference?: boolean;
   quiet?: boolean;
   debug?: boolean;
+}
+
+export interface VerifyCliOptions extends VerifyFlags {
+  checkReference?: boolean;
 }
 
 /** Exit code when signatures were checked and none verified (cosign exits 1 too); 0 only when one verifies. */
@@ -113,40 +117,44 @@ export function printHeader(out: Output, image: string, what: string, annotation
   out.info(lines.join('\n'));
 }
 
-export async function runVerify(image: string, opts: VerifyCliOptions): Promise<number> {
+/** What a verify command needs from its frame: the verifiers, the required annotations, a registry client. */
+export interface VerificationInputs {
+  keys: TrustedKey[];
+  keyless?: KeylessOptions;
+  annotations: Record<string, string>;
+  client?: RegistryClient;
+}
+
+/**
+ * The frame `verify` and `verify-attestation` share: flags → verifiers → registry client → verification → header →
+ * result on stdout, with cosign's exit codes (0 verified, 1 nothing verified, 2 usage, 3 registry or input).
+ */
+export async function runVerification<R>(
+  image: string,
+  opts: VerifyFlags,
+  spec: { what: string; defaultOutput: 'json' | 'text'; verify: (inputs: VerificationInputs, out: Output) => Promise<R>; render: (res: R, output: 'json' | 'text') => string; summary?: (res: R, out: Output) => void },
+): Promise<number> {
   const out = createOutput(opts);
   let client: RegistryClient | undefined;
   try {
-    const output = opts.output ?? 'json';
+    const output = opts.output ?? spec.defaultOutput;
     if (output !== 'json' && output !== 'text') throw new UsageError('INVALID_ARGUMENT', `--output must be json or text, not ${JSON.stringify(output)}`);
     const annotations = parseAnnotationFlags(opts.annotations);
     const { keys, keyless } = await loadVerifiers(opts, { info: (t) => out.info(t), quiet: opts.quiet === true });
     if (!image.startsWith('oci-dir:')) client = signRegistry(opts, out);
-    let res: VerifyImageResult;
+    let res: R;
     try {
-      res = await verifyImage({
-        image,
-        keys,
-        ...(keyless ? { keyless } : {}),
-        annotations,
-        ...(client ? { registry: client } : {}),
-        checkReference: opts.checkReference ?? false,
-        events: out.events,
-      });
+      res = await spec.verify({ keys, ...(keyless ? { keyless } : {}), annotations, ...(client ? { client } : {}) }, out);
     } catch (e) {
       if (!isVerificationFailure(e)) throw e;
       out.error(e);
       return VERIFICATION_FAILED;
     }
     if (!opts.quiet) {
-      printHeader(out, image, 'signatures', Object.keys(annotations).length > 0, { key: keys.length > 0, keyless: keyless !== undefined });
-      if (res.rejected.length && !opts.debug) out.info(`(${res.rejected.length} other signature(s) did not verify: ${[...new Set(res.rejected.map((r) => r.code))].join(', ')}; --debug lists them)`);
+      printHeader(out, image, spec.what, Object.keys(annotations).length > 0, { key: keys.length > 0, keyless: keyless !== undefined });
+      spec.summary?.(res, out);
     }
-    const text =
-      output === 'json'
-        ? `${JSON.stringify(res.verified.map(payloadForOutput))}\n`
-        : res.verified.map((s) => `${s.form === 'legacy' ? s.payloadBytes.toString('utf8') : JSON.stringify(s.payload)}\n`).join('');
-    await out.result(text);
+    await out.result(spec.render(res, output));
     out.done();
     return ExitCode.ok;
   } catch (e) {
@@ -155,4 +163,28 @@ export async function runVerify(image: string, opts: VerifyCliOptions): Promise<
   } finally {
     await client?.close();
   }
+}
+
+export async function runVerify(image: string, opts: VerifyCliOptions): Promise<number> {
+  return runVerification<VerifyImageResult>(image, opts, {
+    what: 'signatures',
+    defaultOutput: 'json',
+    verify: ({ keys, keyless, annotations, client }, out) =>
+      verifyImage({
+        image,
+        keys,
+        ...(keyless ? { keyless } : {}),
+        annotations,
+        ...(client ? { registry: client } : {}),
+        checkReference: opts.checkReference ?? false,
+        events: out.events,
+      }),
+    summary: (res, out) => {
+      if (res.rejected.length && !opts.debug) out.info(`(${res.rejected.length} other signature(s) did not verify: ${[...new Set(res.rejected.map((r) => r.code))].join(', ')}; --debug lists them)`);
+    },
+    render: (res, output) =>
+      output === 'json'
+        ? `${JSON.stringify(res.verified.map(payloadForOutput))}\n`
+        : res.verified.map((s) => `${s.form === 'legacy' ? s.payloadBytes.toString('utf8') : JSON.stringify(s.payload)}\n`).join(''),
+  });
 }
