@@ -3,6 +3,7 @@ import { listMirrorFiles, mirrorPath, readMirrorFiles } from '../../mirror/walk.
 import { ZipReadError, zipEntries } from '../../mirror/zip.js';
 import type { Feed, FeedContext, FeedRecord } from '../feed.js';
 import { Cve5FieldError, parseCve5 } from './parse-cve5.js';
+import { parseFeedJson } from '../../mirror/json-files.js';
 
 /**
  * CVE JSON 5.x records (`cve/**\/CVE-*.json`, as in CVEProject/cvelistV5 and cisagov/vulnrichment), and GitHub
@@ -47,12 +48,7 @@ async function* readCve5(mirror: string, ctx: FeedContext): AsyncGenerator<FeedR
 }
 
 function toRecord(where: string, data: Buffer): FeedRecord | undefined {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(data.toString('utf8'));
-  } catch (e) {
-    throw new VulnDbError('MALFORMED_FEED', `cve5: ${where}: not valid JSON: ${(e as Error).message}`, { cause: e });
-  }
+  const doc = parseFeedJson('cve5', where, data);
   try {
     const enrichment = parseCve5(doc);
     return enrichment ? { kind: 'enrichment', enrichment } : undefined;

@@ -1,6 +1,7 @@
 import type { Advisory, AffectedPackage, AffectedStatus, Severity } from '../../../core/index.js';
 import { VulnDbError } from '../../../core/index.js';
 import type { DebianReleases } from './releases.js';
+import { parseFeedJson } from '../../mirror/json-files.js';
 
 /**
  * The Debian security tracker's JSON export (https://security-tracker.debian.org/tracker/data/json), generated
@@ -111,12 +112,7 @@ function releaseStatement(r: Obj): Omit<AffectedPackage, 'ecosystem' | 'distro' 
 
 /** Parses the whole tracker JSON; `rel` names the file in errors. */
 export function parseTrackerJson(rel: string, data: Buffer | string, releases: DebianReleases): TrackerJsonResult {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
-  } catch (e) {
-    throw new VulnDbError('MALFORMED_FEED', `debian: ${rel}: not valid JSON: ${(e as Error).message}`, { cause: e });
-  }
+  const doc = parseFeedJson('debian', rel, data);
   if (!isObj(doc)) throw new VulnDbError('MALFORMED_FEED', `debian: ${rel}: expected {source package: {CVE: …}}, found ${describe(doc)}`);
   const byId = new Map<string, Advisory>();
   const unknownReleases = new Set<string>();

@@ -1,4 +1,5 @@
 import { VulnDbError } from '../../../core/index.js';
+import { parseFeedJson } from '../../mirror/json-files.js';
 
 /**
  * Debian codenames → the release key of `distroKey("debian", version)`: the major version ("12"), "unstable"
@@ -31,12 +32,7 @@ export class DebianReleases {
 
   /** Adds static/distributions.json; its major versions win over the built-in table. */
   addDistributionsJson(rel: string, data: Buffer | string): void {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
-    } catch (e) {
-      throw new VulnDbError('MALFORMED_FEED', `debian: ${rel}: not valid JSON: ${(e as Error).message}`, { cause: e });
-    }
+    const doc = parseFeedJson('debian', rel, data);
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
       throw new VulnDbError('MALFORMED_FEED', `debian: ${rel}: expected {codename: {"major-version": …}}`);
     }

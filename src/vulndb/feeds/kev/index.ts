@@ -1,5 +1,4 @@
-import { VulnDbError } from '../../../core/index.js';
-import { listMirrorFiles, readMirrorFiles } from '../../mirror/walk.js';
+import { readJsonEnrichments } from '../../mirror/json-files.js';
 import type { Feed, FeedContext, FeedRecord } from '../feed.js';
 import { KevFieldError, parseKev } from './parse-kev.js';
 
@@ -17,22 +16,6 @@ export const feed: Feed = {
   read: readKev,
 };
 
-async function* readKev(mirror: string, ctx: FeedContext): AsyncGenerator<FeedRecord> {
-  const files = (await Promise.all(feed.paths.map((p) => listMirrorFiles(mirror, p, (f) => f.endsWith('.json'))))).flat();
-  for await (const { rel, data } of readMirrorFiles(mirror, files, { signal: ctx.signal })) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(data.toString('utf8'));
-    } catch (e) {
-      throw new VulnDbError('MALFORMED_FEED', `kev: ${rel}: not valid JSON: ${(e as Error).message}`, { cause: e });
-    }
-    let records;
-    try {
-      records = parseKev(doc);
-    } catch (e) {
-      if (e instanceof KevFieldError) throw new VulnDbError('MALFORMED_FEED', `kev: ${rel}: ${e.message}`, { cause: e });
-      throw e;
-    }
-    for (const enrichment of records) yield { kind: 'enrichment', enrichment };
-  }
+function readKev(mirror: string, ctx: FeedContext): AsyncGenerator<FeedRecord> {
+  return readJsonEnrichments(feed.id, mirror, feed.paths, ctx, parseKev, KevFieldError);
 }

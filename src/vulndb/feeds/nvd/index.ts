@@ -1,6 +1,7 @@
 import { VulnDbError } from '../../../core/index.js';
 import { readFile } from 'node:fs/promises';
-import { listMirrorFiles, mirrorPath, readMirrorFiles } from '../../mirror/walk.js';
+import { readJsonEnrichments } from '../../mirror/json-files.js';
+import { mirrorPath } from '../../mirror/walk.js';
 import type { DownloadContext, Feed, FeedContext, FeedRecord } from '../feed.js';
 import { NvdFieldError, parseNvdPage } from './parse-nvd.js';
 
@@ -55,22 +56,6 @@ async function downloadNvd(into: string, ctx: DownloadContext): Promise<void> {
   }
 }
 
-async function* readNvd(mirror: string, ctx: FeedContext): AsyncGenerator<FeedRecord> {
-  const files = (await Promise.all(feed.paths.map((p) => listMirrorFiles(mirror, p, (f) => f.endsWith('.json'))))).flat();
-  for await (const { rel, data } of readMirrorFiles(mirror, files, { signal: ctx.signal })) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(data.toString('utf8'));
-    } catch (e) {
-      throw new VulnDbError('MALFORMED_FEED', `nvd: ${rel}: not valid JSON: ${(e as Error).message}`, { cause: e });
-    }
-    let records;
-    try {
-      records = parseNvdPage(doc);
-    } catch (e) {
-      if (e instanceof NvdFieldError) throw new VulnDbError('MALFORMED_FEED', `nvd: ${rel}: ${e.message}`, { cause: e });
-      throw e;
-    }
-    for (const enrichment of records) yield { kind: 'enrichment', enrichment };
-  }
+function readNvd(mirror: string, ctx: FeedContext): AsyncGenerator<FeedRecord> {
+  return readJsonEnrichments(feed.id, mirror, feed.paths, ctx, parseNvdPage, NvdFieldError);
 }
